@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+
+/** A row of `organizations`. */
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  code: string;
+  sector: string;
+  province: string;
+  parent_id: string | null;
+  created_at: Date;
+}
+
+/** A row of `sectors`. */
+export interface SectorRow {
+  code: string;
+  name: string;
+}
+
+/** All sectors, by code. */
+export function listSectors(knex: Knex): Promise<SectorRow[]> {
+  return knex<SectorRow>('sectors').orderBy('code').select('code', 'name');
+}
+
+/** The sector with this code, if any. */
+export function findSector(knex: Knex, code: string): Promise<SectorRow | undefined> {
+  return knex<SectorRow>('sectors').where({ code }).first();
+}
+
+/** Inserts a sector. */
+export async function insertSector(knex: Knex, row: SectorRow): Promise<void> {
+  await knex('sectors').insert(row);
+}
+
+/** The organization with this id, if any. */
+export function findOrganization(knex: Knex, id: string): Promise<OrganizationRow | undefined> {
+  return knex<OrganizationRow>('organizations').where({ id }).first();
+}
+
+/** The organization with this code, if any. */
+export function findOrganizationByCode(knex: Knex, code: string): Promise<OrganizationRow | undefined> {
+  return knex<OrganizationRow>('organizations').where({ code }).first();
+}
+
+/** Inserts an organization. */
+export async function insertOrganization(knex: Knex, row: OrganizationRow): Promise<void> {
+  await knex('organizations').insert(row);
+}
+
+/** Organizations ordered by id, after `afterId`, optionally only `onlyId`. */
+export function listOrganizations(
+  knex: Knex,
+  q: { onlyId?: string; sector?: string; province?: string; afterId?: string; limit: number },
+): Promise<OrganizationRow[]> {
+  const query = knex<OrganizationRow>('organizations').orderBy('id').limit(q.limit);
+  if (q.onlyId) query.where('id', q.onlyId);
+  if (q.sector) query.where('sector', q.sector);
+  if (q.province) query.where('province', q.province);
+  if (q.afterId) query.where('id', '>', q.afterId);
+  return query.select('*');
+}

@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { AuthService } from './auth/auth-service.js';
+import { CertificateAuthorities } from './ca/authorities.js';
+import { OrganizationService } from './organizations/organizations.js';
+import type { RandomSource } from './pki/serial.js';
+import { UserService } from './users/users.js';
+
+/** The use cases the HTTP layer calls, wired to one database, clock and set of CAs. */
+export interface Services {
+  readonly config: Config;
+  readonly knex: Knex;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly logger: Logger;
+  readonly masterKey: Buffer;
+  readonly auth: AuthService;
+  readonly organizations: OrganizationService;
+  readonly users: UserService;
+  readonly authorities: CertificateAuthorities;
+}
+
+/** Wires the services. */
+export function createServices(deps: {
+  config: Config;
+  knex: Knex;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+  masterKey: Buffer;
+}): Services {
+  const { config, knex, clock, random, masterKey } = deps;
+  return {
+    ...deps,
+    auth: new AuthService(knex, clock, config.tokenTtlSeconds),
+    organizations: new OrganizationService(knex, clock),
+    users: new UserService(knex, clock),
+    authorities: new CertificateAuthorities(knex, clock, masterKey, random, config.publicUrl),
+  };
+}
