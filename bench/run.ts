@@ -1,0 +1,14 @@
+/**
+ * `npm run bench`: every benchmark, each printing its rate beside a reference measured in the
+ * same run (openssl speed, node:crypto on the same key). `npm run bench -- issuance` runs one.
+ */
+const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  // name: () => import('./file.js'),  — each module exports `run()`
+};
+
+const only = process.argv.slice(2);
+for (const [name, load] of Object.entries(benchmarks)) {
+  if (only.length && !only.includes(name)) continue;
+  console.log(`\n== ${name}`);
+  await (await load()).run();
+}
