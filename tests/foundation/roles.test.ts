@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
+
+let t: TestKyso;
+let admin: string;
+let a: Awaited<ReturnType<typeof seedTenant>>;
+let b: Awaited<ReturnType<typeof seedTenant>>;
+
+beforeAll(async () => {
+  t = await startTestKyso();
+  admin = await t.adminToken();
+  a = await seedTenant(t, 'a', { province: 'Hà Nội' });
+  b = await seedTenant(t, 'b', { province: 'Huế', sector: 'health' });
+});
+afterAll(() => t?.close());
+
+const token = (role: string) => (role === 'admin' ? admin : a.tokens[role as keyof typeof a.tokens]);
+
+describe('role rights', () => {
+  it.each([
+    ['admin', 201],
+    ['officer', 403],
+    ['agency', 403],
+    ['signer', 403],
+    ['auditor', 403],
+  ])('%s creating an organization → %i', async (role, status) => {
+    const res = await t
+      .http()
+      .post('/api/v1/organizations')
+      .set('Authorization', `Bearer ${token(role)}`)
+      .send({ name: `Sở Y tế ${role}`, code: `MNS-${role}`, sector: 'health', province: 'Cần Thơ' });
+    expect(res.status).toBe(status);
+    if (status === 403) expect(res.type).toBe('application/problem+json');
+  });
+
+  it.each([
+    ['admin', 201],
+    ['officer', 403],
+    ['agency', 403],
+    ['signer', 403],
+    ['auditor', 403],
+  ])('%s creating a user → %i', async (role, status) => {
+    const res = await t
+      .http()
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${token(role)}`)
+      .send({ username: `new-${role}`, password: 'long-enough-password', role: 'officer' });
+    expect(res.status).toBe(status);
+  });
+
+  it.each([
+    ['admin', 201],
+    ['officer', 403],
+    ['auditor', 403],
+  ])('%s adding a sector → %i', async (role, status) => {
+    const res = await t
+      .http()
+      .post('/api/v1/sectors')
+      .set('Authorization', `Bearer ${token(role)}`)
+      .send({ code: `sector-${role}`, name: 'Lĩnh vực mới' });
+    expect(res.status).toBe(status);
+  });
+
+  it.each([
+    ['admin', 200],
+    ['auditor', 200],
+    ['officer', 403],
+    ['agency', 403],
+    ['signer', 403],
+  ])('%s reading the audit trail → %i', async (role, status) => {
+    expect((await t.http().get('/api/v1/audit').set('Authorization', `Bearer ${token(role)}`)).status).toBe(status);
+    expect((await t.http().get('/api/v1/audit/verify').set('Authorization', `Bearer ${token(role)}`)).status).toBe(status);
+  });
+
+  it('every role reads the sectors', async () => {
+    for (const role of ['admin', 'officer', 'agency', 'signer', 'auditor']) {
+      const res = await t.http().get('/api/v1/sectors').set('Authorization', `Bearer ${token(role)}`);
+      expect(res.status).toBe(200);
+      expect(res.body.map((s: { code: string }) => s.code)).toEqual(
+        expect.arrayContaining(['education', 'health', 'finance', 'justice', 'home-affairs', 'other']),
+      );
+    }
+  });
+});
+
+describe('tenant isolation', () => {
+  it('an agency user lists only its own organization', async () => {
+    const res = await t.http().get('/api/v1/organizations').set('Authorization', `Bearer ${a.tokens.agency}`);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((o: { id: string }) => o.id)).toEqual([a.organizationId]);
+  });
+
+  it('another organization is a 404 for agency and signer users, visible to staff', async () => {
+    for (const role of ['agency', 'signer'] as const) {
+      const res = await t.http().get(`/api/v1/organizations/${b.organizationId}`).set('Authorization', `Bearer ${a.tokens[role]}`);
+      expect(res.status).toBe(404);
+      expect(res.type).toBe('application/problem+json');
+      const own = await t.http().get(`/api/v1/organizations/${a.organizationId}`).set('Authorization', `Bearer ${a.tokens[role]}`);
+      expect(own.status).toBe(200);
+    }
+    for (const role of ['officer', 'auditor'] as const) {
+      const res = await t.http().get(`/api/v1/organizations/${b.organizationId}`).set('Authorization', `Bearer ${a.tokens[role]}`);
+      expect(res.status).toBe(200);
+      expect(res.body.province).toBe('Huế');
+    }
+  });
+
+  it('an agency user sees only its own organization’s users; another’s user is a 404', async () => {
+    const res = await t.http().get('/api/v1/users').set('Authorization', `Bearer ${a.tokens.agency}`);
+    expect(res.status).toBe(200);
+    expect(new Set(res.body.items.map((u: { organizationId: string }) => u.organizationId))).toEqual(new Set([a.organizationId]));
+    const other = await t.http().get(`/api/v1/users/${b.userIds.signer}`).set('Authorization', `Bearer ${a.tokens.agency}`);
+    expect(other.status).toBe(404);
+  });
+
+  it('lists organizations page by page', async () => {
+    const first = await t.http().get('/api/v1/organizations?limit=1').set('Authorization', `Bearer ${admin}`);
+    expect(first.body.items).toHaveLength(1);
+    expect(first.body.nextCursor).toBeTruthy();
+    const second = await t.http().get(`/api/v1/organizations?limit=1&cursor=${first.body.nextCursor}`).set('Authorization', `Bearer ${admin}`);
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
+});
+
+describe('users and organizations validation', () => {
+  it('requires an organization for agency and signer users', async () => {
+    const res = await t.http().post('/api/v1/users').set('Authorization', `Bearer ${admin}`).send({ username: 'lonely-agency', password: 'long-enough-password', role: 'agency' });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0].path).toBe('organizationId');
+  });
+
+  it('refuses short passwords', async () => {
+    const res = await t.http().post('/api/v1/users').set('Authorization', `Bearer ${admin}`).send({ username: 'shorty', password: 'short', role: 'auditor' });
+    expect(res.status).toBe(422);
+  });
+
+  it('refuses a taken username with 409', async () => {
+    const res = await t.http().post('/api/v1/users').set('Authorization', `Bearer ${admin}`).send({ username: 'agency-a', password: 'long-enough-password', role: 'auditor' });
+    expect(res.status).toBe(409);
+  });
+
+  it('refuses an unknown sector with 422 and a duplicate code with 409', async () => {
+    const unknown = await t.http().post('/api/v1/organizations').set('Authorization', `Bearer ${admin}`).send({ name: 'X', code: 'X1', sector: 'space', province: 'Hà Nội' });
+    expect(unknown.status).toBe(422);
+    const org = await t.http().get(`/api/v1/organizations/${a.organizationId}`).set('Authorization', `Bearer ${admin}`);
+    const dup = await t.http().post('/api/v1/organizations').set('Authorization', `Bearer ${admin}`).send({ name: 'Y', code: org.body.code, sector: 'education', province: 'Hà Nội' });
+    expect(dup.status).toBe(409);
+  });
+});
