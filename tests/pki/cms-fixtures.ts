@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildCertificate } from '../../src/pki/certificate.js';
+import {
+  basicConstraintsValue,
+  extKeyUsageValue,
+  keyIdentifier,
+  keyUsageValue,
+  KeyUsageBit,
+  subjectKeyIdentifierValue,
+  authorityKeyIdentifierValue,
+} from '../../src/pki/extensions.js';
+import { encodeName } from '../../src/pki/name.js';
+import { OID } from '../../src/pki/oids.js';
+import { toPem } from '../../src/pki/pem.js';
+import { KeyObjectSigner } from '../../src/pki/signer.js';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+/** The fixed instant of every golden vector. */
+export const GOLDEN_TIME = new Date('2026-03-01T08:30:00Z');
+
+/** A deterministic CA (RSA, so its signatures are reproducible) and signer certificates under it. */
+export interface GoldenPki {
+  readonly caSigner: KeyObjectSigner;
+  readonly caDer: Buffer;
+  readonly rsaSigner: KeyObjectSigner;
+  readonly rsaDer: Buffer;
+  readonly p256Signer: KeyObjectSigner;
+  readonly p256Der: Buffer;
+}
+
+/** Builds the golden CA and signer certificates from the committed fixture keys. */
+export async function goldenPki(): Promise<GoldenPki> {
+  const caSigner = new KeyObjectSigner(createPrivateKey(fixture('golden-ca.key')));
+  const rsaSigner = new KeyObjectSigner(createPrivateKey(fixture('golden-signer-rsa.key')));
+  const p256Signer = new KeyObjectSigner(createPrivateKey(fixture('golden-signer-p256.key')));
+  const caName = encodeName([
+    { type: OID.countryName, value: 'VN' },
+    { type: OID.commonName, value: 'Golden Test CA' },
+  ]);
+  const caKeyId = keyIdentifier(caSigner.publicKeyInfo);
+  const notBefore = new Date('2026-01-01T00:00:00Z');
+  const caDer = await buildCertificate(
+    {
+      serialNumber: Buffer.from('01', 'hex'),
+      issuer: caName,
+      subject: caName,
+      notBefore,
+      notAfter: new Date('2036-01-01T00:00:00Z'),
+      subjectPublicKeyInfo: caSigner.publicKeyInfo,
+      extensions: [
+        { oid: OID.basicConstraints, critical: true, value: basicConstraintsValue(true) },
+        { oid: OID.keyUsage, critical: true, value: keyUsageValue([KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign]) },
+        { oid: OID.subjectKeyIdentifier, critical: false, value: subjectKeyIdentifierValue(caKeyId) },
+      ],
+    },
+    caSigner,
+  );
+  const leaf = (serial: string, cn: string, signer: KeyObjectSigner) =>
+    buildCertificate(
+      {
+        serialNumber: Buffer.from(serial, 'hex'),
+        issuer: caName,
+        subject: encodeName([
+          { type: OID.countryName, value: 'VN' },
+          { type: OID.commonName, value: cn },
+          { type: OID.userId, value: 'CCCD:001099000001' },
+        ]),
+        notBefore,
+        notAfter: new Date('2029-01-01T00:00:00Z'),
+        subjectPublicKeyInfo: signer.publicKeyInfo,
+        extensions: [
+          { oid: OID.basicConstraints, critical: true, value: basicConstraintsValue(false) },
+          {
+            oid: OID.keyUsage,
+            critical: true,
+            value: keyUsageValue([KeyUsageBit.digitalSignature, KeyUsageBit.nonRepudiation]),
+          },
+          { oid: OID.extKeyUsage, critical: false, value: extKeyUsageValue([OID.kpEmailProtection, OID.kpDocumentSigning]) },
+          { oid: OID.authorityKeyIdentifier, critical: false, value: authorityKeyIdentifierValue(caKeyId) },
+        ],
+      },
+      caSigner,
+    );
+  return {
+    caSigner,
+    caDer,
+    rsaSigner,
+    rsaDer: await leaf('1001', 'Nguyễn Thị Golden RSA', rsaSigner),
+    p256Signer,
+    p256Der: await leaf('1002', 'Trần Văn Golden P-256', p256Signer),
+  };
+}
+
+/** A temp directory with helpers to write files and run openssl in it. */
+export function scratch(): { dir: string; write(name: string, data: Uint8Array | string): string; pem(name: string, ders: Uint8Array[]): string; run(cmd: string, args: string[]): { ok: boolean; output: string }; remove(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kyso-pki-test-'));
+  const write = (name: string, data: Uint8Array | string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, data);
+    return file;
+  };
+  return {
+    dir,
+    write,
+    pem: (name, ders) => write(name, ders.map((d) => toPem(d, 'CERTIFICATE')).join('')),
+    run: (cmd, args) => {
+      const result = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8' });
+      if (result.error) throw result.error;
+      return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
