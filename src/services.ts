@@ -4,6 +4,8 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { AuthService } from './auth/auth-service.js';
 import { CertificateAuthorities } from './ca/authorities.js';
+import { createRevocation, type Revocation } from './revocation/revocation.js';
+import { StatisticsService } from './stats/stats.js';
 import { OrganizationService } from './organizations/organizations.js';
 import type { RandomSource } from './pki/serial.js';
 import { UserService } from './users/users.js';
@@ -20,6 +22,8 @@ export interface Services {
   readonly organizations: OrganizationService;
   readonly users: UserService;
   readonly authorities: CertificateAuthorities;
+  readonly revocation: Revocation;
+  readonly statistics: StatisticsService;
 }
 
 /** Wires the services. */
@@ -32,11 +36,14 @@ export function createServices(deps: {
   masterKey: Buffer;
 }): Services {
   const { config, knex, clock, random, masterKey } = deps;
+  const authorities = new CertificateAuthorities(knex, clock, masterKey, random, config.publicUrl);
   return {
     ...deps,
     auth: new AuthService(knex, clock, config.tokenTtlSeconds),
     organizations: new OrganizationService(knex, clock),
     users: new UserService(knex, clock),
-    authorities: new CertificateAuthorities(knex, clock, masterKey, random, config.publicUrl),
+    authorities,
+    revocation: createRevocation({ ...deps, authorities }),
+    statistics: new StatisticsService(knex, clock),
   };
 }

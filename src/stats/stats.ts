@@ -1,0 +1,165 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+import { requireRole } from '../auth/authorize.js';
+import type { Principal } from '../auth/principal.js';
+import { sumAggregates, type AggregateTable, type KeyColumn } from '../db/stats-repo.js';
+import { decompose, nextDay, type Grain, type PeriodRange } from './periods.js';
+
+/** Grouping keys and the SQL each reads from an aggregate row `s`. */
+const KEY_SQL: Record<string, string> = {
+  holder: 's.holder',
+  medium: 's.medium',
+  sector: 's.sector',
+  province: 's.province',
+  // Today's province after the 2025 mergers (province_mappings); unmapped names are current already.
+  currentProvince: 'coalesce(pm.current_province, s.province)',
+  issuer: 's.issuer',
+  reason: 's.reason',
+  organization: 's.organization_id',
+  year: `to_char(s.period, 'YYYY')`,
+  quarter: `to_char(s.period, 'YYYY-"Q"Q')`,
+  month: `to_char(s.period, 'YYYY-MM')`,
+};
+
+const TIME_KEYS = ['year', 'quarter', 'month'] as const;
+const PLACE_KEYS = ['sector', 'province', 'currentProvince'] as const;
+const CERTIFICATE_KEYS = ['holder', 'medium', ...PLACE_KEYS, 'issuer'] as const;
+
+/** The groupBy keys each statistic accepts. */
+export const GROUP_KEYS = {
+  issuance: [...CERTIFICATE_KEYS, 'organization', ...TIME_KEYS],
+  revocations: ['reason', ...CERTIFICATE_KEYS, ...TIME_KEYS],
+  status: [...CERTIFICATE_KEYS],
+  signingAccounts: [...PLACE_KEYS, 'organization', ...TIME_KEYS],
+} as const;
+
+/** A date window (inclusive calendar days in Vietnam, either end optional) and grouping. */
+export interface RangeQuery {
+  from?: string;
+  to?: string;
+  groupBy: string[];
+}
+
+/** Counts over a date window, grouped. */
+export interface CountReport {
+  from: string | null;
+  to: string | null;
+  groupBy: string[];
+  rows: Array<Record<string, string | number | null>>;
+  total: number;
+}
+
+/** The five status counters of product.md's cut-off table. */
+export interface StatusCounts {
+  issued: number;
+  active: number;
+  suspended: number;
+  revoked: number;
+  expired: number;
+}
+
+/** Certificates by status as they stood at the end of a day, grouped. */
+export interface StatusReport {
+  asOf: string;
+  groupBy: string[];
+  rows: Array<Record<string, string | number | null> & StatusCounts>;
+  total: StatusCounts;
+}
+
+/**
+ * Statistics over the aggregate tables of migrations/005_stats.ts (kept current by triggers):
+ * issuance, revocations, status at a cut-off date and signing accounts. Officers, admins and
+ * auditors read them.
+ */
+export class StatisticsService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Certificates issued (by notBefore) in the window. */
+  async issuance(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
+    const table = query.groupBy.includes('organization') ? 'stats_certificates_org' : 'stats_certificates';
+    return this.count(principal, table, 'sum(s.issued)', query);
+  }
+
+  /** Revocations (by revocation date) in the window. */
+  async revocations(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
+    return this.count(principal, 'stats_revocations', 'sum(s.revoked)', query);
+  }
+
+  /** Signing accounts created in the window. */
+  async signingAccounts(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
+    return this.count(principal, 'stats_signing_accounts', 'sum(s.accounts)', query);
+  }
+
+  /** Issued, active, suspended, revoked and expired certificates at the end of `asOf` (default today). */
+  async status(principal: Principal | null, query: { asOf?: string; groupBy: string[] }): Promise<StatusReport> {
+    requireRole(principal, 'officer', 'admin', 'auditor');
+    const asOf = query.asOf ?? vietnamDay(this.clock.now());
+    const rows = await this.sum('stats_certificates', query.groupBy, decompose(null, nextDay(asOf), ['y', 'm', 'd']), {
+      issued: 'sum(s.issued)',
+      revoked: 'sum(s.revoked)',
+      expired: 'sum(s.expiring - s.expired_revoked)',
+      suspended: 'sum(s.suspended)',
+    });
+    const total: StatusCounts = { issued: 0, active: 0, suspended: 0, revoked: 0, expired: 0 };
+    const withActive = rows.map((row) => {
+      const counts = {
+        issued: Number(row.issued),
+        active: Number(row.issued) - Number(row.revoked) - Number(row.expired) - Number(row.suspended),
+        suspended: Number(row.suspended),
+        revoked: Number(row.revoked),
+        expired: Number(row.expired),
+      };
+      for (const k of Object.keys(total) as Array<keyof StatusCounts>) total[k] += counts[k];
+      return { ...keysOf(row, query.groupBy), ...counts };
+    });
+    return { asOf, groupBy: query.groupBy, rows: withActive, total };
+  }
+
+  private async count(principal: Principal | null, table: AggregateTable, sum: string, query: RangeQuery): Promise<CountReport> {
+    requireRole(principal, 'officer', 'admin', 'auditor');
+    // Year rows cannot be split into months or quarters: group by those and read months and days only.
+    const grains: Grain[] = query.groupBy.some((k) => k === 'month' || k === 'quarter') ? ['m', 'd'] : ['y', 'm', 'd'];
+    const ranges = decompose(query.from ?? null, query.to ? nextDay(query.to) : null, grains);
+    const rows = await this.sum(table, query.groupBy, ranges, { count: sum });
+    const out = rows.map((row) => ({ ...keysOf(row, query.groupBy), count: Number(row.count) }));
+    return {
+      from: query.from ?? null,
+      to: query.to ?? null,
+      groupBy: query.groupBy,
+      rows: out,
+      total: out.reduce((n, row) => n + row.count, 0),
+    };
+  }
+
+  private sum(table: AggregateTable, groupBy: string[], ranges: PeriodRange[], sums: Record<string, string>) {
+    const keys: KeyColumn[] = groupBy.map((name) => ({ name, sql: KEY_SQL[name]! }));
+    const byOrganization = groupBy.includes('organization');
+    return sumAggregates(this.knex, {
+      table,
+      keys,
+      labels: byOrganization ? { organizationName: 'min(o.name)' } : {},
+      sums,
+      ranges,
+      joinProvinceMappings: groupBy.includes('currentProvince'),
+      joinOrganizations: byOrganization,
+    });
+  }
+}
+
+/** The grouping columns of a result row, in groupBy order (plus the organization's name). */
+function keysOf(row: Record<string, unknown>, groupBy: string[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const key of groupBy) {
+    out[key] = row[key] == null ? null : String(row[key]);
+    if (key === 'organization') out.organizationName = row.organizationName == null ? null : String(row.organizationName);
+  }
+  return out;
+}
+
+/** Vietnam's calendar day (UTC+7) of an instant, as the aggregate tables count days. */
+export function vietnamDay(at: Date): string {
+  return new Date(at.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
+}
