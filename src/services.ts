@@ -6,9 +6,11 @@ import { AuthService } from './auth/auth-service.js';
 import { CertificateAuthorities } from './ca/authorities.js';
 import { createRevocation, type Revocation } from './revocation/revocation.js';
 import { StatisticsService } from './stats/stats.js';
+import { TimeStampAuthority } from './tsa/tsa.js';
 import { OrganizationService } from './organizations/organizations.js';
 import type { RandomSource } from './pki/serial.js';
 import { UserService } from './users/users.js';
+import { VerificationService } from './verification/verification.js';
 
 /** The use cases the HTTP layer calls, wired to one database, clock and set of CAs. */
 export interface Services {
@@ -24,6 +26,8 @@ export interface Services {
   readonly authorities: CertificateAuthorities;
   readonly revocation: Revocation;
   readonly statistics: StatisticsService;
+  readonly verification: VerificationService;
+  readonly tsa: TimeStampAuthority;
 }
 
 /** Wires the services. */
@@ -37,6 +41,8 @@ export function createServices(deps: {
 }): Services {
   const { config, knex, clock, random, masterKey } = deps;
   const authorities = new CertificateAuthorities(knex, clock, masterKey, random, config.publicUrl);
+  const tsa = new TimeStampAuthority(knex, clock, authorities, masterKey, random, config.publicUrl);
+  authorities.onStart(() => tsa.ensure());
   return {
     ...deps,
     auth: new AuthService(knex, clock, config.tokenTtlSeconds),
@@ -45,5 +51,7 @@ export function createServices(deps: {
     authorities,
     revocation: createRevocation({ ...deps, authorities }),
     statistics: new StatisticsService(knex, clock),
+    verification: new VerificationService(knex, clock, authorities),
+    tsa,
   };
 }

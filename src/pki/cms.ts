@@ -49,19 +49,23 @@ export class CmsSignatureBuilder {
   private readonly signingCertificateAttribute: Buffer;
   private readonly version: Buffer;
 
+  readonly contentType: string;
+
   /**
-   * @param certificates the signer's certificate first, then its chain (all included in the CMS)
-   * @param contentType the eContentType (id-data, or id-ct-TSTInfo for a time-stamp token)
+   * @param certificates the signer's certificate first, then its chain
+   * @param options.contentType the eContentType (id-data, or id-ct-TSTInfo for a time-stamp token)
+   * @param options.embedCertificates false to leave the certificates out (RFC 3161 §2.4.1 certReq false)
    */
   constructor(
     readonly signer: Signer,
     certificates: readonly Uint8Array[],
-    readonly contentType: string = CMS_OID.data,
+    options: { contentType?: string; embedCertificates?: boolean } = {},
   ) {
     const leaf = certificateIdentity(certificates[0]!);
+    const contentType = (this.contentType = options.contentType ?? CMS_OID.data);
     this.digestAlgorithm = sequence(oid(DIGEST_OID[signer.algorithm.hash]));
     this.signerIdentifier = sequence(leaf.issuer, leaf.serial); // IssuerAndSerialNumber
-    this.certificateSet = implicitConstructed(0, ...certificates);
+    this.certificateSet = options.embedCertificates === false ? Buffer.alloc(0) : implicitConstructed(0, ...certificates);
     this.contentTypeAttribute = attribute(CMS_OID.contentType, oid(contentType));
     this.signingCertificateAttribute = attribute(CMS_OID.signingCertificateV2, signingCertificateV2(certificates[0]!, leaf));
     // RFC 5652 §5.1: version 3 when the eContentType is not id-data.
@@ -149,7 +153,7 @@ export async function buildSignedDataReference(
   signer: Signer,
   certificates: readonly Uint8Array[],
   input: SignatureInput,
-  options: { contentType?: string; unsignedAttributes?: Uint8Array[] } = {},
+  options: { contentType?: string; unsignedAttributes?: Uint8Array[]; embedCertificates?: boolean } = {},
 ): Promise<Buffer> {
   ensurePkijsEngine();
   const contentType = options.contentType ?? CMS_OID.data;
@@ -217,7 +221,7 @@ export async function buildSignedDataReference(
     version: contentType === CMS_OID.data ? 1 : 3,
     digestAlgorithms: [digestAlgorithm],
     encapContentInfo,
-    certificates: parsed,
+    ...(options.embedCertificates === false ? {} : { certificates: parsed }),
     signerInfos: [signerInfo],
   });
   const contentInfo = new pkijs.ContentInfo({ contentType: CMS_OID.signedData, content: signedData.toSchema(true) });

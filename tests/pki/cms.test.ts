@@ -65,18 +65,21 @@ describe('CmsSignatureBuilder', () => {
     }
   }
 
-  it('emits the reference bytes with an unsigned attribute and a non-data content type', async () => {
+  it('emits the reference bytes with an unsigned attribute, a non-data content type, with and without certificates', async () => {
     const signer = replaying(pki.p256Signer);
     const chain = [pki.p256Der, pki.caDer];
     const attr = Buffer.from('300d06092a864886f70d0109053100', 'hex'); // any well-formed Attribute
     const input = { digest: sha256(DOCUMENT), content: DOCUMENT };
-    const builder = new CmsSignatureBuilder(signer, chain, CMS_OID.tstInfo);
-    const fast = await builder.sign(input, async () => [attr]);
-    const reference = await buildSignedDataReference(signer, chain, input, {
-      contentType: CMS_OID.tstInfo,
-      unsignedAttributes: [attr],
-    });
-    expect(fast.toString('hex')).toBe(reference.toString('hex'));
+    for (const embedCertificates of [true, false]) {
+      const builder = new CmsSignatureBuilder(signer, chain, { contentType: CMS_OID.tstInfo, embedCertificates });
+      const fast = await builder.sign(input, async () => [attr]);
+      const reference = await buildSignedDataReference(signer, chain, input, {
+        contentType: CMS_OID.tstInfo,
+        unsignedAttributes: [attr],
+        embedCertificates,
+      });
+      expect(fast.toString('hex')).toBe(reference.toString('hex'));
+    }
   });
 
   it('sorts the signed attributes by their DER encoding (PKI.js#402)', async () => {

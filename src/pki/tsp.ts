@@ -1,0 +1,130 @@
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { explicit, generalizedTime, integer, octetString, oid, sequence, unsignedInteger, utf8String } from './der.js';
+import { ensurePkijsEngine, toArrayBuffer } from './engine.js';
+import { keyUsageValue } from './extensions.js';
+import { OID } from './oids.js';
+
+/**
+ * kyso's time-stamp policy. No arc is registered for kyso, so the OID is UUID-based
+ * (ITU-T X.667: 2.25.<UUID as an integer>), which needs no registration and cannot collide.
+ */
+export const KYSO_TSA_POLICY = '2.25.47460827957128359541552096843508278311';
+
+const HASH_BY_OID: Record<string, { name: 'sha256' | 'sha384' | 'sha512'; length: number }> = {
+  [OID.sha256]: { name: 'sha256', length: 32 },
+  [OID.sha384]: { name: 'sha384', length: 48 },
+  [OID.sha512]: { name: 'sha512', length: 64 },
+};
+
+/** PKIFailureInfo bits (RFC 3161 §2.4.2). */
+export const FailureInfo = {
+  badAlg: 0,
+  badRequest: 2,
+  badDataFormat: 5,
+  unacceptedPolicy: 15,
+  unacceptedExtension: 16,
+  systemFailure: 25,
+} as const;
+export type FailureReason = keyof typeof FailureInfo;
+
+/** A request kyso cannot answer with a token; becomes a `rejection` TimeStampResp. */
+export class TimeStampRequestError extends Error {
+  constructor(
+    readonly failure: FailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A TimeStampReq (RFC 3161 §2.4.1) that kyso accepts. */
+export interface TimeStampRequest {
+  readonly hash: 'sha256' | 'sha384' | 'sha512';
+  readonly hashedMessage: Buffer;
+  /** The request's MessageImprint exactly as sent: the token must carry the same (§2.4.2). */
+  readonly messageImprint: Buffer;
+  /** The nonce INTEGER as sent, to echo back. */
+  readonly nonce?: Buffer;
+  readonly certReq: boolean;
+}
+
+/** Parses a DER TimeStampReq; throws TimeStampRequestError for what must be rejected. */
+export function parseTimeStampRequest(der: Uint8Array): TimeStampRequest {
+  ensurePkijsEngine();
+  const asn1 = asn1js.fromBER(toArrayBuffer(der));
+  if (asn1.offset === -1 || asn1.offset !== der.length) {
+    throw new TimeStampRequestError('badDataFormat', 'not a DER TimeStampReq');
+  }
+  let request: pkijs.TimeStampReq;
+  try {
+    request = new pkijs.TimeStampReq({ schema: asn1.result });
+  } catch {
+    throw new TimeStampRequestError('badDataFormat', 'not a TimeStampReq');
+  }
+  if (request.version !== 1) throw new TimeStampRequestError('badRequest', `unsupported version ${request.version}`);
+  const hash = HASH_BY_OID[request.messageImprint.hashAlgorithm.algorithmId];
+  if (!hash) {
+    throw new TimeStampRequestError('badAlg', `unsupported hash algorithm ${request.messageImprint.hashAlgorithm.algorithmId}`);
+  }
+  const hashedMessage = Buffer.from(request.messageImprint.hashedMessage.valueBlock.valueHexView);
+  if (hashedMessage.length !== hash.length) {
+    throw new TimeStampRequestError('badDataFormat', `a ${hash.name} imprint has ${hash.length} bytes, not ${hashedMessage.length}`);
+  }
+  if (request.reqPolicy && request.reqPolicy !== KYSO_TSA_POLICY) {
+    throw new TimeStampRequestError('unacceptedPolicy', `policy ${request.reqPolicy} is not offered`);
+  }
+  if (request.extensions?.length) throw new TimeStampRequestError('unacceptedExtension', 'no request extensions are supported');
+  const fields = (asn1.result as asn1js.Sequence).valueBlock.value;
+  return {
+    hash: hash.name,
+    hashedMessage,
+    messageImprint: Buffer.from(fields[1]!.valueBeforeDecodeView),
+    nonce: request.nonce ? Buffer.from(request.nonce.toBER()) : undefined,
+    certReq: request.certReq ?? false,
+  };
+}
+
+/** What a TSTInfo (RFC 3161 §2.4.2) states besides the request's imprint and nonce. */
+export interface TstInfoFields {
+  readonly serialNumber: Uint8Array;
+  readonly genTime: Date;
+  /** DER Name of the TSA, given in the `tsa` field so clients can match the signer. */
+  readonly tsaName: Uint8Array;
+}
+
+/** DER TSTInfo: policy, imprint, serial, genTime (whole seconds, accuracy ±1 s), nonce, tsa name. */
+export function encodeTstInfo(request: TimeStampRequest, fields: TstInfoFields): Buffer {
+  return sequence(
+    integer(1),
+    oid(KYSO_TSA_POLICY),
+    request.messageImprint,
+    unsignedInteger(fields.serialNumber),
+    generalizedTime(fields.genTime),
+    sequence(integer(1)), // Accuracy { seconds 1 }
+    ...(request.nonce ? [request.nonce] : []),
+    explicit(0, explicit(4, fields.tsaName)), // tsa [0] GeneralName directoryName [4]
+  );
+}
+
+/** A `granted` TimeStampResp carrying `token` (a DER ContentInfo). */
+export function grantedResponse(token: Uint8Array): Buffer {
+  return sequence(sequence(integer(0)), token);
+}
+
+/** A `rejection` TimeStampResp with a reason for humans and the PKIFailureInfo bit for machines. */
+export function rejectionResponse(failure: FailureReason, text: string): Buffer {
+  const statusString = sequence(utf8String(text));
+  return sequence(sequence(integer(2), statusString, keyUsageValue([FailureInfo[failure]])));
+}
+
+/** The request kyso makes of its own TSA for a CAdES-B-T signature time-stamp (certificates wanted). */
+export function imprintRequest(hash: 'sha256' | 'sha384' | 'sha512', digest: Uint8Array): TimeStampRequest {
+  const hashOid = Object.keys(HASH_BY_OID).find((o) => HASH_BY_OID[o]!.name === hash)!;
+  return {
+    hash,
+    hashedMessage: Buffer.from(digest),
+    messageImprint: sequence(sequence(oid(hashOid)), octetString(digest)),
+    certReq: true,
+  };
+}
