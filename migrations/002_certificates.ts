@@ -9,6 +9,7 @@ export async function up(knex: Knex): Promise<void> {
     t.binary('subject_der').notNullable();
     t.binary('der').notNullable();
     t.text('fingerprint').notNullable().unique();
+    t.text('serial').notNullable();
     t.timestamp('not_before', { useTz: true }).notNullable();
     t.timestamp('not_after', { useTz: true }).notNullable();
     t.uuid('created_by');
@@ -24,6 +25,8 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('organization_id').notNullable().references('organizations.id');
     t.jsonb('subject');
     t.binary('csr');
+    // the CSR's checked SubjectPublicKeyInfo, so approval need not parse the CSR again
+    t.binary('public_key_info');
     t.text('msisdn');
     t.text('carrier');
     t.text('profile');
@@ -35,6 +38,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('decided_at', { useTz: true });
     t.text('decision_reason');
     t.text('certificate_serial');
+    t.uuid('certificate_id');
     t.check("kind in ('new','renew','revoke','suspend','resume','change-info')", [], 'request_kind_check');
     t.check("status in ('submitted','approved','issued','rejected','cancelled')", [], 'request_status_check');
     t.index(['status', 'created_at']);
@@ -56,6 +60,11 @@ export async function up(knex: Knex): Promise<void> {
     t.specificType('uids', 'text[]').notNullable();
     t.text('holder').notNullable();
     t.text('medium').notNullable();
+    // the validated subject as requested (commonName, uid[], title, …): what renew re-issues
+    t.jsonb('subject').notNullable();
+    t.text('profile');
+    t.text('msisdn');
+    t.text('carrier');
     t.uuid('organization_id').notNullable().references('organizations.id');
     // sector and province as they were at issuance: later moves never rewrite history
     t.text('sector').notNullable();
@@ -89,6 +98,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('status').notNullable();
     t.text('reason');
     t.index(['certificate_id', 'at']);
+    t.index(['at']);
   });
 }
 

@@ -4,6 +4,11 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { AuthService } from './auth/auth-service.js';
 import { CertificateAuthorities } from './ca/authorities.js';
+import { CertificateService } from './certificates/certificates.js';
+import { ImportService } from './certificates/import.js';
+import { IssuanceService } from './certificates/issuance.js';
+import { CertificateRequestService } from './requests/requests.js';
+import { TrustAnchorService } from './trust-anchors/trust-anchors.js';
 import { createRevocation, type Revocation } from './revocation/revocation.js';
 import { StatisticsService } from './stats/stats.js';
 import { TimeStampAuthority } from './tsa/tsa.js';
@@ -24,6 +29,11 @@ export interface Services {
   readonly organizations: OrganizationService;
   readonly users: UserService;
   readonly authorities: CertificateAuthorities;
+  readonly issuance: IssuanceService;
+  readonly certificates: CertificateService;
+  readonly requests: CertificateRequestService;
+  readonly imports: ImportService;
+  readonly trustAnchors: TrustAnchorService;
   readonly revocation: Revocation;
   readonly statistics: StatisticsService;
   readonly verification: VerificationService;
@@ -43,12 +53,19 @@ export function createServices(deps: {
   const authorities = new CertificateAuthorities(knex, clock, masterKey, random, config.publicUrl);
   const tsa = new TimeStampAuthority(knex, clock, authorities, masterKey, random, config.publicUrl);
   authorities.onStart(() => tsa.ensure());
+  const issuance = new IssuanceService(clock, random, authorities, config.publicUrl, masterKey);
+  const certificates = new CertificateService(knex, clock, authorities);
   return {
     ...deps,
     auth: new AuthService(knex, clock, config.tokenTtlSeconds),
     organizations: new OrganizationService(knex, clock),
     users: new UserService(knex, clock),
     authorities,
+    issuance,
+    certificates,
+    requests: new CertificateRequestService(knex, clock, issuance, certificates),
+    imports: new ImportService(knex, clock, authorities),
+    trustAnchors: new TrustAnchorService(knex, clock),
     revocation: createRevocation({ ...deps, authorities }),
     statistics: new StatisticsService(knex, clock),
     verification: new VerificationService(knex, clock, authorities),

@@ -1,0 +1,183 @@
+import type { Knex } from 'knex';
+import type { WrappedKey } from '../pki/key-wrap.js';
+import type { OrganizationRow } from './organizations-repo.js';
+
+/** Stored status of a certificate; `expired` is derived from notAfter, never stored. */
+export type StoredStatus = 'active' | 'suspended' | 'revoked';
+
+/** A row of `certificates`. */
+export interface CertificateRow {
+  id: string;
+  serial: string;
+  issuer_dn: string;
+  issuer_name_hash: string;
+  issuer_ca_id: string | null;
+  trust_anchor_id: string | null;
+  fingerprint: string;
+  der: Buffer;
+  subject_dn: string;
+  common_name: string | null;
+  uids: string[];
+  holder: 'individual' | 'organization';
+  medium: 'token' | 'sim' | 'remote' | 'file';
+  subject: {
+    commonName: string;
+    uid: string[];
+    title?: string;
+    organizationalUnit?: string;
+    locality?: string;
+    email?: string;
+  };
+  profile: string | null;
+  msisdn: string | null;
+  carrier: string | null;
+  organization_id: string;
+  sector: string;
+  province: string;
+  not_before: Date;
+  not_after: Date;
+  status: StoredStatus;
+  revoked_at: Date | null;
+  revocation_reason: string | null;
+  suspended_at: Date | null;
+  source: 'issued' | 'imported';
+  request_id: string | null;
+  wrapped_key: WrappedKey | null;
+  key_delivered_at: Date | null;
+  created_at: Date;
+}
+
+/** A row of `certificate_status_changes`. */
+export interface StatusChangeRow {
+  certificate_id: string;
+  at: Date;
+  status: StoredStatus;
+  reason: string | null;
+}
+
+const ROWS_PER_INSERT = 500;
+
+/** Inserts certificates with their first status change, in multi-row statements. */
+export async function insertCertificates(trx: Knex.Transaction, rows: CertificateRow[], changes: StatusChangeRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await trx('certificates').insert(rows.slice(i, i + ROWS_PER_INSERT).map(toDb));
+  }
+  await insertStatusChanges(trx, changes);
+}
+
+/**
+ * Inserts certificates, skipping any that collide with a stored one (same issuer and serial, or
+ * same fingerprint), and returns the ids actually inserted: concurrent imports of one certificate
+ * store it once.
+ */
+export async function insertCertificatesIfNew(trx: Knex.Transaction, rows: CertificateRow[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const returned: Array<{ id: string }> = await trx('certificates')
+      .insert(rows.slice(i, i + ROWS_PER_INSERT).map(toDb))
+      .onConflict()
+      .ignore()
+      .returning('id');
+    for (const r of returned) inserted.add(r.id);
+  }
+  return inserted;
+}
+
+/** Appends status changes. */
+export async function insertStatusChanges(trx: Knex.Transaction, changes: StatusChangeRow[]): Promise<void> {
+  for (let i = 0; i < changes.length; i += ROWS_PER_INSERT) {
+    await trx('certificate_status_changes').insert(changes.slice(i, i + ROWS_PER_INSERT));
+  }
+}
+
+const toDb = (row: CertificateRow) => ({
+  ...row,
+  subject: JSON.stringify(row.subject),
+  wrapped_key: row.wrapped_key ? JSON.stringify(row.wrapped_key) : null,
+});
+
+/** Certificates with this serial (several issuers may have used it), optionally only one organization's. */
+export function findCertificatesBySerial(knex: Knex, serial: string, organizationId?: string): Promise<CertificateRow[]> {
+  const query = knex<CertificateRow>('certificates').where({ serial }).orderBy('created_at');
+  if (organizationId) query.where('organization_id', organizationId);
+  return query.select('*');
+}
+
+/** The certificate with this id, locked for update in the transaction. */
+export function lockCertificate(trx: Knex.Transaction, id: string): Promise<CertificateRow | undefined> {
+  return trx<CertificateRow>('certificates').where({ id }).forUpdate().first();
+}
+
+/** Updates status fields of one certificate. */
+export async function updateCertificate(
+  trx: Knex.Transaction,
+  id: string,
+  patch: Partial<Pick<CertificateRow, 'status' | 'revoked_at' | 'revocation_reason' | 'suspended_at' | 'wrapped_key' | 'key_delivered_at'>>,
+): Promise<void> {
+  await trx('certificates')
+    .where({ id })
+    .update({ ...patch, ...(patch.wrapped_key !== undefined ? { wrapped_key: patch.wrapped_key ? JSON.stringify(patch.wrapped_key) : null } : {}) });
+}
+
+/** Stored certificates among these fingerprints or (issuer name hash, serial) pairs. */
+export async function findKnown(
+  knex: Knex,
+  fingerprints: string[],
+  issuerSerials: Array<[string, string]>,
+): Promise<Array<Pick<CertificateRow, 'fingerprint' | 'issuer_name_hash' | 'serial'>>> {
+  if (fingerprints.length === 0) return [];
+  return knex('certificates')
+    .whereIn('fingerprint', fingerprints)
+    .orWhereIn(['issuer_name_hash', 'serial'], issuerSerials)
+    .select('fingerprint', 'issuer_name_hash', 'serial');
+}
+
+/** Filters of the certificate listing. */
+export interface CertificateQuery {
+  holder?: string;
+  medium?: string;
+  sector?: string;
+  organizationId?: string;
+  status?: 'active' | 'suspended' | 'revoked' | 'expired';
+  q?: string;
+  now: Date;
+  /** Keyset cursor: rows strictly after (created_at, id) in descending order. */
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** Certificates newest first, filtered. */
+export function listCertificates(knex: Knex, q: CertificateQuery): Promise<CertificateRow[]> {
+  const query = knex<CertificateRow>('certificates').orderBy([
+    { column: 'created_at', order: 'desc' },
+    { column: 'id', order: 'desc' },
+  ]);
+  if (q.holder) query.where('holder', q.holder);
+  if (q.medium) query.where('medium', q.medium);
+  if (q.sector) query.where('sector', q.sector);
+  if (q.organizationId) query.where('organization_id', q.organizationId);
+  if (q.status === 'expired') query.whereNot('status', 'revoked').where('not_after', '<', q.now);
+  else if (q.status === 'revoked') query.where('status', 'revoked');
+  else if (q.status) query.where('status', q.status).where('not_after', '>=', q.now);
+  if (q.q) {
+    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const serial = q.q.toLowerCase().replace(/^0+/, '');
+    query.where((w) =>
+      w
+        .whereILike('subject_dn', like)
+        .orWhereRaw('exists (select 1 from unnest(uids) u where u ilike ?)', [like])
+        .orWhere('serial', serial)
+        .orWhere('fingerprint', q.q!.toLowerCase()),
+    );
+  }
+  if (q.after) {
+    query.whereRaw('(created_at, id) < (?, ?)', [q.after.createdAt, q.after.id]);
+  }
+  return query.limit(q.limit).select('*');
+}
+
+/** The organizations with these ids, by id: issuance and import copy their sector and province. */
+export async function findOrganizations(knex: Knex, ids: string[]): Promise<Map<string, OrganizationRow>> {
+  const rows: OrganizationRow[] = ids.length ? await knex<OrganizationRow>('organizations').whereIn('id', ids).select('*') : [];
+  return new Map(rows.map((r) => [r.id, r]));
+}

@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+
+/** Kinds of certificate request (product.md "Certificate lifecycle"). */
+export const REQUEST_KINDS = ['new', 'renew', 'change-info', 'revoke', 'suspend', 'resume'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+/** States of a request. */
+export const REQUEST_STATUSES = ['submitted', 'approved', 'issued', 'rejected', 'cancelled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** A row of `certificate_requests`. */
+export interface RequestRow {
+  id: string;
+  kind: RequestKind;
+  status: RequestStatus;
+  holder: 'individual' | 'organization';
+  medium: 'token' | 'sim' | 'remote' | 'file';
+  organization_id: string;
+  subject: {
+    commonName: string;
+    uid: string[];
+    title?: string;
+    organizationalUnit?: string;
+    locality?: string;
+    email?: string;
+  };
+  csr: Buffer | null;
+  public_key_info: Buffer | null;
+  msisdn: string | null;
+  carrier: string | null;
+  profile: string | null;
+  target_serial: string | null;
+  reason: string | null;
+  requested_by: string;
+  created_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_reason: string | null;
+  certificate_serial: string | null;
+  certificate_id: string | null;
+}
+
+/** Inserts requests in multi-row statements. */
+export async function insertRequests(trx: Knex.Transaction, rows: RequestRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx('certificate_requests').insert(rows.slice(i, i + 500).map((r) => ({ ...r, subject: JSON.stringify(r.subject) })));
+  }
+}
+
+/** The request with this id, if any. */
+export function findRequest(knex: Knex, id: string): Promise<RequestRow | undefined> {
+  return knex<RequestRow>('certificate_requests').where({ id }).first();
+}
+
+/**
+ * Locks these requests for the transaction, in id order so that two batch approvals never
+ * deadlock; a concurrent approval of the same request waits here and then sees its new status.
+ */
+export function lockRequests(trx: Knex.Transaction, ids: string[]): Promise<RequestRow[]> {
+  return trx<RequestRow>('certificate_requests').whereIn('id', ids).orderBy('id').forUpdate().select('*');
+}
+
+/** The decision recorded on a request. */
+export interface RequestDecision {
+  id: string;
+  status: RequestStatus;
+  decided_by: string;
+  decided_at: Date;
+  decision_reason?: string | null;
+  certificate_serial?: string | null;
+  certificate_id?: string | null;
+}
+
+/** Records decisions, several requests per statement (UPDATE … FROM VALUES). */
+export async function decideRequests(trx: Knex.Transaction, decisions: RequestDecision[]): Promise<void> {
+  for (let i = 0; i < decisions.length; i += 500) {
+    const chunk = decisions.slice(i, i + 500);
+    const values = chunk.map(() => '(?::uuid, ?, ?::uuid, ?::timestamptz, ?, ?, ?::uuid)').join(', ');
+    const bindings = chunk.flatMap((d) => [
+      d.id,
+      d.status,
+      d.decided_by,
+      d.decided_at,
+      d.decision_reason ?? null,
+      d.certificate_serial ?? null,
+      d.certificate_id ?? null,
+    ]);
+    await trx.raw(
+      `update certificate_requests r set status = v.status, decided_by = v.decided_by, decided_at = v.decided_at,
+         decision_reason = v.decision_reason, certificate_serial = coalesce(v.certificate_serial, r.certificate_serial),
+         certificate_id = v.certificate_id
+       from (values ${values}) as v(id, status, decided_by, decided_at, decision_reason, certificate_serial, certificate_id)
+       where r.id = v.id`,
+      bindings,
+    );
+  }
+}
+
+/** Filters of the request listing. */
+export interface RequestQuery {
+  status?: RequestStatus;
+  kind?: RequestKind;
+  holder?: string;
+  medium?: string;
+  organizationId?: string;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** Requests newest first, filtered. */
+export function listRequests(knex: Knex, q: RequestQuery): Promise<RequestRow[]> {
+  const query = knex<RequestRow>('certificate_requests').orderBy([
+    { column: 'created_at', order: 'desc' },
+    { column: 'id', order: 'desc' },
+  ]);
+  if (q.status) query.where('status', q.status);
+  if (q.kind) query.where('kind', q.kind);
+  if (q.holder) query.where('holder', q.holder);
+  if (q.medium) query.where('medium', q.medium);
+  if (q.organizationId) query.where('organization_id', q.organizationId);
+  if (q.after) query.whereRaw('(created_at, id) < (?, ?)', [q.after.createdAt, q.after.id]);
+  return query.limit(q.limit).select('*');
+}

@@ -1,0 +1,431 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+import { recordAudit, type AuditEvent } from '../audit/audit.js';
+import { requireRole } from '../auth/authorize.js';
+import { seesAllOrganizations, type Actor, type Principal } from '../auth/principal.js';
+import { assertTransition, REVOCATION_REASONS, type CertificateService, type RevocationReason, type StatusChange } from '../certificates/certificates.js';
+import { decodeCursor, encodeCursor } from '../certificates/cursor.js';
+import type { IssuanceService, IssueInput } from '../certificates/issuance.js';
+import { profileFor } from '../certificates/profiles.js';
+import { subjectAttributes, validateSubject } from '../certificates/subject.js';
+import { findOrganizations, type CertificateRow } from '../db/certificates-repo.js';
+import type { OrganizationRow } from '../db/organizations-repo.js';
+import {
+  decideRequests,
+  findRequest,
+  insertRequests,
+  listRequests,
+  lockRequests,
+  type RequestDecision,
+  type RequestQuery,
+  type RequestRow,
+} from '../db/requests-repo.js';
+import { BadRequest, Conflict, DomainError, Forbidden, NotFound, Refused } from '../errors.js';
+import { checkCsr } from '../pki/csr.js';
+import { toPem } from '../pki/pem.js';
+import { readCertificate } from '../pki/x509-reader.js';
+import type { RequestInput } from './schemas.js';
+
+/** A request as the API shows it. */
+export interface RequestView {
+  id: string;
+  kind: RequestRow['kind'];
+  status: RequestRow['status'];
+  holder: RequestRow['holder'];
+  medium: RequestRow['medium'];
+  organizationId: string;
+  subject: RequestRow['subject'];
+  profile?: string;
+  msisdn?: string;
+  carrier?: string;
+  /** renew, change-info, revoke, suspend, resume: the certificate the request is about. */
+  targetSerial?: string;
+  /** revoke: the RFC 5280 reason asked for; other kinds: the requester's note. */
+  requestReason?: string;
+  requestedBy: string;
+  createdAt: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  /** The reviewer's reason for a rejection. */
+  reason?: string;
+  /** The issued certificate (new, renew, change-info) or the target (revoke, suspend, resume) once decided. */
+  certificateSerial?: string;
+}
+
+/** The per-item outcome of a batch call: a result or the problem that item ran into. */
+export interface BatchItem<T> {
+  index: number;
+  id?: string;
+  status: string;
+  result?: T;
+  error?: { status: number; title: string; detail: string; errors?: ReadonlyArray<{ path: string; message: string }> };
+}
+
+/** What an approval returns: the request and, when the CA issued one, the certificate. */
+export type ApprovalView = RequestView & { certificate?: { serial: string; pem: string } };
+
+const MSISDN = /^84\d{9}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Certificate requests: agencies submit for their own organization, officers and admins for any;
+ * officers and admins approve (the built-in CA issues at once), reject; requesters cancel.
+ * State machine of product.md: submitted → issued (approved for revoke/suspend/resume), rejected, cancelled.
+ */
+export class CertificateRequestService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly clock: Clock,
+    private readonly issuance: IssuanceService,
+    private readonly certificates: CertificateService,
+  ) {}
+
+  /** Submits one request; throws its problem. */
+  async submit(actor: Actor, input: RequestInput): Promise<RequestView> {
+    const [item] = await this.submitMany(actor, [input]);
+    if (item!.error) throw item!.cause;
+    return item!.view!;
+  }
+
+  /**
+   * Submits a batch (JSON objects or CSV rows, parsed by the caller: a row that did not parse comes
+   * with its problem): each row is checked on its own, the good ones are stored together, and each
+   * gets its own result.
+   */
+  async submitBatch(actor: Actor, rows: Array<{ input?: RequestInput; cause?: DomainError }>): Promise<Array<BatchItem<RequestView>>> {
+    const valid = rows.flatMap((r, index) => (r.input ? [{ index, input: r.input }] : []));
+    const outcomes = await this.submitMany(actor, valid.map((v) => v.input));
+    const byIndex = new Map(valid.map((v, i) => [v.index, outcomes[i]!]));
+    return rows.map((r, index): BatchItem<RequestView> => {
+      const outcome = byIndex.get(index);
+      if (outcome?.view) return { index, id: outcome.view.id, status: outcome.view.status };
+      return { index, status: 'error', error: problemOf(outcome?.cause ?? r.cause!) };
+    });
+  }
+
+  private async submitMany(
+    actor: Actor,
+    inputs: RequestInput[],
+  ): Promise<Array<{ view?: RequestView; error?: true; cause?: DomainError }>> {
+    requireRole(actor.principal, 'agency', 'officer', 'admin');
+    const principal = actor.principal;
+    const now = this.clock.now();
+    const organizations = await findOrganizations(
+      this.knex,
+      [...new Set(inputs.flatMap((i) => (i.kind === 'new' ? [i.organizationId] : [])))],
+    );
+    const outcomes: Array<{ row?: RequestRow; cause?: DomainError }> = [];
+    for (const input of inputs) {
+      try {
+        const row =
+          input.kind === 'new'
+            ? this.newRequestRow(principal, input, organizations.get(input.organizationId))
+            : await this.changeRequestRow(principal, input);
+        outcomes.push({ row: { ...row, id: randomUUID(), status: 'submitted', requested_by: principal.id, created_at: now } });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        outcomes.push({ cause: err });
+      }
+    }
+    const rows = outcomes.flatMap((o) => (o.row ? [o.row] : []));
+    if (rows.length) {
+      await this.knex.transaction(async (trx) => {
+        await insertRequests(trx, rows);
+        await recordAudit(
+          trx,
+          this.clock,
+          actor,
+          rows.map((r) => ({
+            action: 'certificate-request.submit',
+            target: { type: 'certificate-request', id: r.id },
+            details: { kind: r.kind, holder: r.holder, medium: r.medium, organizationId: r.organization_id, commonName: r.subject.commonName, ...(r.target_serial ? { targetSerial: r.target_serial } : {}) },
+          })),
+        );
+      });
+    }
+    return outcomes.map((o) => (o.row ? { view: toRequestView(o.row) } : { error: true, cause: o.cause }));
+  }
+
+  private newRequestRow(
+    principal: Principal,
+    input: Extract<RequestInput, { kind: 'new' }>,
+    organization: OrganizationRow | undefined,
+  ): Omit<RequestRow, 'id' | 'status' | 'requested_by' | 'created_at'> {
+    if (!organization || !canSee(principal, organization.id)) throw new NotFound('organization not found');
+    const subject = validateSubject(input.holder, input.subject);
+    subjectAttributes(subject, organization);
+    const profile = profileFor(input.holder, input.profile);
+    let csr: ReturnType<typeof checkCsr> | undefined;
+    if (input.medium === 'remote') {
+      throw new Refused('remote certificates are issued with a centralized signing account (POST /api/v1/signing-accounts)', [{ path: 'medium', message: 'use signing accounts' }]);
+    }
+    if (input.medium === 'token' || input.medium === 'sim') {
+      if (!input.csr) throw new Refused(`a ${input.medium} request needs a csr: the key is generated on the ${input.medium}`, [{ path: 'csr', message: 'required' }]);
+      csr = checkCsr(input.csr);
+    } else if (input.csr) {
+      throw new Refused('a file request takes no csr: kyso generates the key and delivers it as PKCS#12', [{ path: 'csr', message: 'not allowed for file' }]);
+    }
+    if (input.medium === 'sim') {
+      const problems = [];
+      if (!input.msisdn || !MSISDN.test(input.msisdn)) problems.push({ path: 'msisdn', message: 'a sim request needs msisdn: 84 followed by 9 digits' });
+      if (!input.carrier?.trim()) problems.push({ path: 'carrier', message: 'a sim request needs the carrier' });
+      if (problems.length) throw new Refused(problems.map((p) => p.message).join('; '), problems);
+    } else if (input.msisdn || input.carrier) {
+      throw new Refused('msisdn and carrier belong to sim requests only', [{ path: input.msisdn ? 'msisdn' : 'carrier', message: 'sim only' }]);
+    }
+    return {
+      kind: 'new',
+      holder: input.holder,
+      medium: input.medium,
+      organization_id: organization.id,
+      subject,
+      csr: csr?.der ?? null,
+      public_key_info: csr?.publicKeyInfo ?? null,
+      msisdn: input.msisdn ?? null,
+      carrier: input.carrier?.trim() ?? null,
+      profile: profile.name,
+      target_serial: null,
+      reason: null,
+      decided_by: null,
+      decided_at: null,
+      decision_reason: null,
+      certificate_serial: null,
+      certificate_id: null,
+    };
+  }
+
+  private async changeRequestRow(
+    principal: Principal,
+    input: Extract<RequestInput, { kind: 'renew' | 'change-info' | 'revoke' | 'suspend' | 'resume' }>,
+  ): Promise<Omit<RequestRow, 'id' | 'status' | 'requested_by' | 'created_at'>> {
+    const cert = await this.certificates.find(this.knex, principal, input.certificateSerial);
+    let subject = cert.subject;
+    let csr: ReturnType<typeof checkCsr> | undefined;
+    if (input.kind === 'revoke') revocationReason(input.reason);
+    if (input.kind === 'renew' || input.kind === 'change-info') {
+      if (cert.source !== 'issued') throw new Refused(`certificate ${cert.serial} was issued by another CA; ask that CA to ${input.kind === 'renew' ? 'renew' : 'reissue'} it`);
+      if (cert.medium === 'remote') throw new Refused('remote certificates belong to signing accounts and are renewed there');
+      if (cert.status === 'revoked') throw new Conflict(`certificate ${cert.serial} is revoked`);
+      if (input.csr) {
+        if (cert.medium === 'file') throw new Refused('a file certificate takes no csr: kyso generates the new key', [{ path: 'csr', message: 'not allowed for file' }]);
+        csr = checkCsr(input.csr);
+      }
+      if (input.kind === 'change-info') {
+        if (!input.subject) throw new Refused('a change-info request needs the corrected subject', [{ path: 'subject', message: 'required' }]);
+        subject = validateSubject(cert.holder, input.subject);
+        const [organization] = (await findOrganizations(this.knex, [cert.organization_id])).values();
+        subjectAttributes(subject, organization!);
+      }
+    } else {
+      if (input.csr || input.subject) throw new Refused(`a ${input.kind} request takes neither csr nor subject`);
+      assertTransition(cert, input.kind === 'revoke' ? 'revoked' : input.kind === 'suspend' ? 'suspended' : 'active');
+    }
+    return {
+      kind: input.kind,
+      holder: cert.holder,
+      medium: cert.medium,
+      organization_id: cert.organization_id,
+      subject,
+      csr: csr?.der ?? null,
+      public_key_info: csr?.publicKeyInfo ?? null,
+      msisdn: cert.msisdn,
+      carrier: cert.carrier,
+      profile: cert.profile,
+      target_serial: cert.serial,
+      reason: input.kind === 'revoke' ? revocationReason(input.reason) : (input.reason ?? null),
+      decided_by: null,
+      decided_at: null,
+      decision_reason: null,
+      certificate_serial: null,
+      certificate_id: null,
+    };
+  }
+
+  /** Requests the principal may see, newest first. */
+  async list(
+    principal: Principal,
+    q: Omit<RequestQuery, 'after'> & { cursor?: string },
+  ): Promise<{ items: RequestView[]; nextCursor: string | null }> {
+    requireRole(principal, 'agency', 'officer', 'admin', 'auditor');
+    if (!seesAllOrganizations(principal) && q.organizationId && q.organizationId !== principal.organizationId) return { items: [], nextCursor: null };
+    const organizationId = seesAllOrganizations(principal) ? q.organizationId : (principal.organizationId ?? undefined);
+    const rows = await listRequests(this.knex, { ...q, organizationId, after: decodeCursor(q.cursor), limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toRequestView), nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null };
+  }
+
+  /** One request the principal may see; 404 otherwise. */
+  async get(principal: Principal, id: string): Promise<RequestView> {
+    requireRole(principal, 'agency', 'officer', 'admin', 'auditor');
+    const row = UUID.test(id) ? await findRequest(this.knex, id) : undefined;
+    if (!row || !canSee(principal, row.organization_id)) throw new NotFound('certificate request not found');
+    return toRequestView(row);
+  }
+
+  /** Approves one request (officer, admin) and carries it out; throws its problem (404, 409, 422). */
+  async approve(actor: Actor, id: string): Promise<ApprovalView> {
+    const [item] = await this.approveBatch(actor, [id]);
+    if (item!.error) throw item!.cause;
+    return item!.result!;
+  }
+
+  /**
+   * Approves several requests in one transaction: the rows are locked (a concurrent approval of the
+   * same request waits, then finds it decided: exactly one certificate), every issuing request is
+   * checked on its own, then the CA issues all of them in one pass. One bad request never sinks the others.
+   */
+  async approveBatch(actor: Actor, ids: string[]): Promise<Array<BatchItem<ApprovalView> & { cause?: DomainError }>> {
+    requireRole(actor.principal, 'officer', 'admin');
+    const principal = actor.principal;
+    return this.knex.transaction(async (trx) => {
+      const now = this.clock.now();
+      const locked = new Map((await lockRequests(trx, [...new Set(ids.filter((id) => UUID.test(id)))])).map((r) => [r.id, r]));
+      const organizations = await findOrganizations(trx, [...new Set([...locked.values()].map((r) => r.organization_id))]);
+      const outcomes: Array<{ row?: RequestRow; cause?: DomainError; decision?: RequestDecision; certificate?: { serial: string; pem: string } }> = [];
+      const issuing: Array<{ outcome: (typeof outcomes)[number]; input: IssueInput; supersede?: string }> = [];
+      const seen = new Set<string>();
+      for (const id of ids) {
+        const outcome: (typeof outcomes)[number] = {};
+        outcomes.push(outcome);
+        try {
+          const row = locked.get(id);
+          if (!row) throw new NotFound(`certificate request ${id} not found`);
+          outcome.row = row;
+          if (seen.has(id)) throw new Conflict(`certificate request ${id} is listed twice`);
+          seen.add(id);
+          if (row.status !== 'submitted') throw new Conflict(`certificate request ${id} is ${row.status}; only a submitted request can be approved`);
+          if (row.kind === 'new' || row.kind === 'renew' || row.kind === 'change-info') {
+            const target = row.kind === 'new' ? undefined : await this.certificates.find(trx, principal, row.target_serial!);
+            if (target && target.status === 'revoked') throw new Conflict(`certificate ${target.serial} is revoked`);
+            const input = issueInputFor(row, target);
+            this.issuance.check(input, organizations.get(row.organization_id));
+            issuing.push({ outcome, input, supersede: row.kind === 'change-info' ? target!.id : undefined });
+          } else {
+            const target = await this.certificates.find(trx, principal, row.target_serial!);
+            const change: StatusChange =
+              row.kind === 'revoke' ? { to: 'revoked', reason: revocationReason(row.reason) } : { to: row.kind === 'suspend' ? 'suspended' : 'active' };
+            await this.certificates.changeStatusInTransaction(trx, actor, target.id, change);
+            outcome.decision = { id, status: 'approved', decided_by: principal.id, decided_at: now, certificate_serial: target.serial, certificate_id: target.id };
+          }
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          outcome.cause = err;
+        }
+      }
+      const issued = await this.issuance.issueManyInTransaction(trx, actor, issuing.map((i) => i.input));
+      for (const [i, item] of issuing.entries()) {
+        const certificate = issued[i]!;
+        if (item.supersede) await this.certificates.changeStatusInTransaction(trx, actor, item.supersede, { to: 'revoked', reason: 'superseded' });
+        item.outcome.decision = { id: item.outcome.row!.id, status: 'issued', decided_by: principal.id, decided_at: now, certificate_serial: certificate.serial, certificate_id: certificate.id };
+        item.outcome.certificate = { serial: certificate.serial, pem: toPem(certificate.der, 'CERTIFICATE') };
+      }
+      const decided = outcomes.filter((o) => o.decision);
+      await decideRequests(trx, decided.map((o) => o.decision!));
+      await recordAudit(trx, this.clock, actor, decided.map((o) => decisionEvent('approve', o.row!, o.decision!.certificate_serial)));
+      return outcomes.map((o, index) => {
+        if (o.cause) return { index, id: ids[index], status: 'error', error: problemOf(o.cause), cause: o.cause };
+        const view = toRequestView({ ...o.row!, ...o.decision! });
+        return { index, id: ids[index], status: view.status, result: o.certificate ? { ...view, certificate: o.certificate } : view };
+      });
+    });
+  }
+
+  /** Rejects a submitted request with a reason (officer, admin). */
+  async reject(actor: Actor, id: string, reason: string): Promise<RequestView> {
+    requireRole(actor.principal, 'officer', 'admin');
+    return this.decide(actor, id, 'rejected', reason);
+  }
+
+  /** Cancels a submitted request; only the user who submitted it may. */
+  async cancel(actor: Actor, id: string): Promise<RequestView> {
+    requireRole(actor.principal, 'agency', 'officer', 'admin');
+    return this.decide(actor, id, 'cancelled', null);
+  }
+
+  private async decide(actor: Actor, id: string, status: 'rejected' | 'cancelled', reason: string | null): Promise<RequestView> {
+    const principal = actor.principal!;
+    return this.knex.transaction(async (trx) => {
+      const [row] = UUID.test(id) ? await lockRequests(trx, [id]) : [];
+      if (!row || !canSee(principal, row.organization_id)) throw new NotFound('certificate request not found');
+      if (status === 'cancelled' && row.requested_by !== principal.id) throw new Forbidden('only the user who submitted a request may cancel it');
+      if (row.status !== 'submitted') throw new Conflict(`certificate request ${id} is ${row.status}; only a submitted request can be ${status}`);
+      const decision: RequestDecision = { id, status, decided_by: principal.id, decided_at: this.clock.now(), decision_reason: reason };
+      await decideRequests(trx, [decision]);
+      await recordAudit(trx, this.clock, actor, decisionEvent(status === 'rejected' ? 'reject' : 'cancel', row, null, reason));
+      return toRequestView({ ...row, ...decision });
+    });
+  }
+}
+
+/** The issuance input an approved new, renew or change-info request stands for. */
+function issueInputFor(row: RequestRow, target: CertificateRow | undefined): IssueInput {
+  // file: kyso generates the key (P-256: quick to make, accepted by Adobe, Windows and openssl).
+  const generated = row.medium === 'file' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : undefined;
+  const publicKeyInfo = generated
+    ? generated.publicKey.export({ type: 'spki', format: 'der' })
+    : (row.public_key_info ?? (target ? readCertificate(target.der).publicKeyInfo : undefined));
+  if (!publicKeyInfo) throw new Refused('the request carries no key');
+  return {
+    holder: row.holder,
+    medium: row.medium,
+    organizationId: row.organization_id,
+    subject: row.subject,
+    publicKeyInfo,
+    profile: row.profile ?? undefined,
+    requestId: row.id,
+    msisdn: row.msisdn ?? undefined,
+    carrier: row.carrier ?? undefined,
+    privateKey: generated?.privateKey,
+  };
+}
+
+/** The revocation reason of a revoke request: a CRLReason name, `unspecified` when none was given. */
+function revocationReason(reason: string | null | undefined): RevocationReason {
+  const r = reason ?? 'unspecified';
+  if (!(REVOCATION_REASONS as readonly string[]).includes(r)) {
+    throw new BadRequest(`unknown revocation reason "${r}"; one of: ${REVOCATION_REASONS.join(', ')}`, [{ path: 'reason', message: 'unknown reason' }]);
+  }
+  return r as RevocationReason;
+}
+
+function decisionEvent(verb: 'approve' | 'reject' | 'cancel', row: RequestRow, serial?: string | null, reason?: string | null): AuditEvent {
+  return {
+    action: `certificate-request.${verb}`,
+    target: { type: 'certificate-request', id: row.id },
+    details: { kind: row.kind, organizationId: row.organization_id, ...(serial ? { certificateSerial: serial } : {}), ...(reason ? { reason } : {}) },
+  };
+}
+
+const canSee = (principal: Principal, organizationId: string): boolean =>
+  seesAllOrganizations(principal) || principal.organizationId === organizationId;
+
+/** A domain error as a batch item shows it. */
+export function problemOf(err: DomainError): NonNullable<BatchItem<unknown>['error']> {
+  return { status: err.status, title: err.title, detail: err.message, ...(err.errors ? { errors: err.errors } : {}) };
+}
+
+/** The API view of a request row. */
+export function toRequestView(row: RequestRow): RequestView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    holder: row.holder,
+    medium: row.medium,
+    organizationId: row.organization_id,
+    subject: row.subject,
+    ...(row.profile ? { profile: row.profile } : {}),
+    ...(row.msisdn ? { msisdn: row.msisdn } : {}),
+    ...(row.carrier ? { carrier: row.carrier } : {}),
+    ...(row.target_serial ? { targetSerial: row.target_serial } : {}),
+    ...(row.reason ? { requestReason: row.reason } : {}),
+    requestedBy: row.requested_by,
+    createdAt: new Date(row.created_at).toISOString(),
+    ...(row.decided_by ? { decidedBy: row.decided_by } : {}),
+    ...(row.decided_at ? { decidedAt: new Date(row.decided_at).toISOString() } : {}),
+    ...(row.decision_reason ? { reason: row.decision_reason } : {}),
+    ...(row.certificate_serial ? { certificateSerial: row.certificate_serial } : {}),
+  };
+}

@@ -1,0 +1,100 @@
+import { createHash, createPublicKey, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+import { recordAudit } from '../audit/audit.js';
+import { requireRole } from '../auth/authorize.js';
+import type { Actor, Principal } from '../auth/principal.js';
+import { findTrustAnchorByFingerprint, insertTrustAnchor, listTrustAnchors, type TrustAnchorRow } from '../db/trust-anchors-repo.js';
+import { BadRequest, Conflict, Refused } from '../errors.js';
+import { DerError } from '../pki/der-reader.js';
+import { formatName } from '../pki/name.js';
+import { derFromPemOrDer, toPem } from '../pki/pem.js';
+import { readCertificate, verifyCertificateSignature, type ReadCertificate } from '../pki/x509-reader.js';
+
+/** A trust anchor as the API shows it. */
+export interface TrustAnchorView {
+  id: string;
+  name: string;
+  subject: string;
+  serial: string;
+  notBefore: string;
+  notAfter: string;
+  fingerprint: string;
+  pem: string;
+  createdAt: string;
+}
+
+/**
+ * CA certificates of other PKIs (the national root CA, the government's specialized CA) that kyso
+ * trusts: import accepts what they issued, verification builds chains to them.
+ */
+export class TrustAnchorService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Adds a trust anchor (admin): a CA certificate (basicConstraints cA); a self-signed one must verify. */
+  async create(actor: Actor, input: { name: string; pem: string }): Promise<TrustAnchorView> {
+    requireRole(actor.principal, 'admin');
+    const der = derFromPemOrDer(input.pem, ['CERTIFICATE']);
+    if (!der) throw new BadRequest('pem is not a PEM "CERTIFICATE" nor base64 DER');
+    let cert: ReadCertificate;
+    try {
+      cert = readCertificate(der);
+    } catch (err) {
+      if (err instanceof DerError) throw new BadRequest(`not an X.509 certificate: ${err.message}`);
+      throw err;
+    }
+    if (!cert.isCa) throw new Refused('a trust anchor must be a CA certificate (basicConstraints cA=TRUE)');
+    if (cert.subjectDer.equals(cert.issuerDer)) {
+      const key = createPublicKey({ key: cert.publicKeyInfo, format: 'der', type: 'spki' });
+      if (!verifyCertificateSignature(cert, key)) throw new Refused('the self-signed certificate does not verify with its own key');
+    }
+    const fingerprint = createHash('sha256').update(cert.der).digest('hex');
+    return this.knex.transaction(async (trx) => {
+      if (await findTrustAnchorByFingerprint(trx, fingerprint)) throw new Conflict('this certificate is already a trust anchor');
+      const row: TrustAnchorRow = {
+        id: randomUUID(),
+        name: input.name,
+        subject_dn: formatName(cert.subject),
+        subject_der: Buffer.from(cert.subjectDer),
+        der: Buffer.from(cert.der),
+        fingerprint,
+        serial: cert.serial,
+        not_before: cert.notBefore,
+        not_after: cert.notAfter,
+        created_by: actor.principal!.id,
+        created_at: this.clock.now(),
+      };
+      await insertTrustAnchor(trx, row);
+      await recordAudit(trx, this.clock, actor, {
+        action: 'trust-anchor.create',
+        target: { type: 'trust-anchor', id: row.id },
+        details: { name: row.name, subject: row.subject_dn, fingerprint },
+      });
+      return toTrustAnchorView(row);
+    });
+  }
+
+  /** Every trust anchor (admin, officer, auditor). */
+  async list(principal: Principal): Promise<TrustAnchorView[]> {
+    requireRole(principal, 'admin', 'officer', 'auditor');
+    return (await listTrustAnchors(this.knex)).map(toTrustAnchorView);
+  }
+}
+
+/** The API view of a trust anchor row. */
+export function toTrustAnchorView(row: TrustAnchorRow): TrustAnchorView {
+  return {
+    id: row.id,
+    name: row.name,
+    subject: row.subject_dn,
+    serial: row.serial,
+    notBefore: new Date(row.not_before).toISOString(),
+    notAfter: new Date(row.not_after).toISOString(),
+    fingerprint: row.fingerprint,
+    pem: toPem(row.der, 'CERTIFICATE'),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
