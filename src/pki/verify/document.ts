@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { parseSignedData, type SignedData } from './cms.js';
+import type { SignatureReport } from './conclude.js';
+import { examineSignedData, imprintMatches, readTstInfo, type Examination, type VerificationContext } from './examine.js';
+import { failed, indeterminate, worst, type Finding, type Indication, type SubIndication } from './findings.js';
+import { extractPdfSignatures, type PdfSignature } from './pdf.js';
+
+/** One signature found in the input, examined but not yet judged against kyso's records. */
+export interface ExaminedSignature {
+  /** `CMS`, `PAdES` (ETSI.CAdES.detached), `PDF-PKCS7` (adbe.pkcs7.*), `PDF-DocTimeStamp` (ETSI.RFC3161). */
+  readonly format: string;
+  readonly exam: Examination;
+}
+
+/** The signatures of a document, or why none could be examined. */
+export interface DocumentExamination {
+  readonly signatures: ExaminedSignature[];
+  /** A problem with the input as a whole (no signature, unreadable CMS). */
+  readonly problem?: Finding;
+}
+
+/**
+ * Examines a CMS signature: detached over `document`, or enveloping (its encapsulated content is
+ * the document; when a document is given too, the signature is checked against the document).
+ */
+export function examineCms(signature: Buffer, document: Buffer | undefined, context: VerificationContext): DocumentExamination {
+  let signedData: SignedData;
+  try {
+    signedData = parseSignedData(signature);
+  } catch (err) {
+    return { signatures: [], problem: failed('FORMAT_FAILURE', `the signature is not a CMS SignedData (${(err as Error).message})`) };
+  }
+  if (signedData.signers.length === 0) {
+    return { signatures: [], problem: failed('FORMAT_FAILURE', 'the CMS SignedData has no signer') };
+  }
+  const exams = examineSignedData(signedData, document ?? signedData.eContent, context);
+  return { signatures: exams.map((exam) => ({ format: 'CMS', exam })) };
+}
+
+/** Examines every signature of a PDF (ISO 32000-1 §12.8, ETSI EN 319 142-1). */
+export function examinePdf(pdf: Buffer, context: VerificationContext): DocumentExamination {
+  const found = extractPdfSignatures(pdf);
+  if (found.length === 0) return { signatures: [], problem: failed('FORMAT_FAILURE', 'the PDF holds no signature') };
+  return { signatures: found.flatMap((signature) => examinePdfSignature(signature, context)) };
+}
+
+function examinePdfSignature(signature: PdfSignature, context: VerificationContext): ExaminedSignature[] {
+  const { subFilter } = signature;
+  const format = subFilter === 'ETSI.CAdES.detached' ? 'PAdES' : subFilter === 'ETSI.RFC3161' ? 'PDF-DocTimeStamp' : 'PDF-PKCS7';
+  const unusable = (message: string): ExaminedSignature[] => [{ format, exam: unreadable(failed('FORMAT_FAILURE', message)) }];
+  if (signature.problem || !signature.contents) return unusable(signature.problem ?? 'no /Contents');
+  let signedData: SignedData;
+  try {
+    signedData = parseSignedData(signature.contents);
+  } catch (err) {
+    return unusable(`/Contents is not a CMS SignedData (${(err as Error).message})`);
+  }
+  let exams: Examination[];
+  if (subFilter === 'adbe.pkcs7.detached' || subFilter === 'ETSI.CAdES.detached') {
+    exams = examineSignedData(signedData, signature.signedBytes, context);
+  } else if (subFilter === 'adbe.pkcs7.sha1') {
+    // The CMS signs the SHA-1 digest of the ByteRange, carried as its encapsulated content (ISO 32000-1 §12.8.3.3.1).
+    exams = examineSignedData(signedData, signedData.eContent, context);
+    const digest = createHash('sha1').update(signature.signedBytes).digest();
+    if (!signedData.eContent?.equals(digest)) {
+      for (const exam of exams) exam.findings.push(failed('HASH_FAILURE', 'the document does not match the signed SHA-1 digest'));
+    }
+    for (const exam of exams) exam.findings.push(indeterminate('CRYPTO_CONSTRAINTS_FAILURE', 'SHA-1 is no longer accepted for signatures'));
+  } else if (subFilter === 'ETSI.RFC3161') {
+    exams = examineDocumentTimestamp(signedData, signature.signedBytes, context);
+  } else {
+    return unusable(`unsupported signature SubFilter /${subFilter || '(none)'}`);
+  }
+  for (const exam of exams) {
+    if (format === 'PAdES' && exam.claimedTime) exam.warnings.push('PAdES signatures should not carry a CMS signingTime (ETSI EN 319 142-1 §6.3)');
+    exam.claimedTime ??= signature.signingTime;
+    if (!signature.coversWholeDocument) exam.warnings.push('the document was changed by an incremental update after this signature');
+  }
+  return exams.map((exam) => ({ format, exam }));
+}
+
+/** A document time-stamp (PAdES-B-LTA, ETSI EN 319 142-1 §5.4): its imprint covers the ByteRange and it proves its own time. */
+function examineDocumentTimestamp(signedData: SignedData, signedBytes: Buffer, context: VerificationContext): Examination[] {
+  let info;
+  try {
+    info = readTstInfo(signedData);
+  } catch (err) {
+    return [unreadable(failed('FORMAT_FAILURE', `not a time-stamp token (${(err as Error).message})`))];
+  }
+  const exams = examineSignedData(signedData, signedData.eContent, context, { timestamps: false });
+  for (const exam of exams) {
+    if (!imprintMatches(info, signedBytes)) exam.findings.push(failed('HASH_FAILURE', 'the document does not match the time-stamped digest'));
+    exam.claimedTime = info.genTime;
+    exam.proofOfExistence = info.genTime;
+  }
+  return exams;
+}
+
+/** An examination for a signature whose bytes could not be read at all. */
+function unreadable(finding: Finding): Examination {
+  return { sid: { kind: 'keyId', keyId: Buffer.alloc(0) }, chain: [], findings: [finding], warnings: [] };
+}
+
+/** The overall verdict (api.md "Verification"): the worst signature's, or the input's own problem. */
+export interface VerificationReport {
+  readonly indication: Indication;
+  readonly subIndication?: SubIndication;
+  readonly detail?: string;
+  readonly signatures: SignatureReport[];
+}
+
+/** Combines per-signature reports into the overall report. */
+export function overallReport(signatures: SignatureReport[], problem?: Finding): VerificationReport {
+  if (problem) return { indication: problem.indication, subIndication: problem.subIndication, detail: problem.message, signatures };
+  const verdict = worst(signatures);
+  return {
+    indication: verdict?.indication ?? 'TOTAL_FAILED',
+    ...(verdict?.subIndication ? { subIndication: verdict.subIndication } : {}),
+    signatures,
+  };
+}

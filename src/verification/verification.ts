@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { CertificateAuthorities } from '../ca/authorities.js';
+import type { Clock } from '../clock.js';
+import { certificatesByIssuerSerial, trustAnchorCertificates, type StoredCertificateStatus } from '../db/verification-repo.js';
+import { BadRequest, Refused } from '../errors.js';
+import { serialHex } from '../pki/certificate.js';
+import { derFromPemOrDer } from '../pki/pem.js';
+import { certificateFacts, type CertificateFacts } from '../pki/verify/certificate-facts.js';
+import { conclude } from '../pki/verify/conclude.js';
+import {
+  examineCms,
+  examinePdf,
+  overallReport,
+  type DocumentExamination,
+  type VerificationReport,
+} from '../pki/verify/document.js';
+import type { VerificationContext } from '../pki/verify/examine.js';
+import { isPdf } from '../pki/verify/pdf.js';
+
+/** What a caller sends to be verified: a CMS signature, the document, or both. */
+export interface VerificationInput {
+  readonly document?: Buffer;
+  /** CMS SignedData, DER (or PEM: `CMS`/`PKCS7`). */
+  readonly signature?: Buffer;
+}
+
+/**
+ * Verifies CMS and PDF signatures against kyso's built-in CAs and trust anchors, and judges the
+ * signer's certificate by kyso's own status records (api.md "Verification").
+ */
+export class VerificationService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly clock: Clock,
+    private readonly authorities: CertificateAuthorities,
+  ) {}
+
+  /** The verification report for `input`; a bad signature is a report, not an error. */
+  async verify(input: VerificationInput): Promise<VerificationReport> {
+    const document = input.document?.length ? input.document : undefined;
+    const signature = input.signature?.length ? input.signature : undefined;
+    if (!document && !signature) throw new BadRequest('send a document, a signature, or both');
+    let context = await this.context();
+    let examined = this.examine(document, signature, context);
+
+    // A CMS may leave out the signer's certificate (openssl cms -nocerts): kyso may hold it.
+    const missing = examined.signatures.flatMap(({ exam }) =>
+      !exam.signerCert && exam.sid.kind === 'issuerAndSerial'
+        ? [{ issuerNameHash: sha256Hex(exam.sid.issuerDer), serial: serialHex(exam.sid.serialBytes) }]
+        : [],
+    );
+    if (missing.length) {
+      const stored = readable((await certificatesByIssuerSerial(this.knex, missing)).map((row) => row.der));
+      if (stored.length) {
+        context = { ...context, known: [...context.known, ...stored] };
+        examined = this.examine(document, signature, context);
+      }
+    }
+
+    const records = await this.statusRecords(examined);
+    const reports = examined.signatures.map(({ format, exam }) => {
+      const row = exam.signerCert && records.get(exam.signerCert.fingerprint);
+      return conclude(exam, {
+        now: context.now,
+        format,
+        ...(row
+          ? { record: { status: row.status, revokedAt: row.revoked_at, revocationReason: row.revocation_reason, suspendedAt: row.suspended_at } }
+          : {}),
+      });
+    });
+    return overallReport(reports, examined.problem);
+  }
+
+  private examine(document: Buffer | undefined, signature: Buffer | undefined, context: VerificationContext): DocumentExamination {
+    if (signature) {
+      const der = derFromPemOrDer(signature, ['CMS', 'PKCS7']);
+      if (!der) throw new BadRequest('the signature is neither DER nor PEM');
+      return examineCms(der, document, context);
+    }
+    if (isPdf(document!)) return examinePdf(document!, context);
+    // An enveloping CMS sent alone is its own document.
+    if (document![0] === 0x30) return examineCms(document!, undefined, context);
+    throw new Refused('the document alone is neither a signed PDF nor a CMS signature: send its detached signature too');
+  }
+
+  /** Built-in root and issuing CAs and trust anchors are trusted; kyso's TSA and OCSP certificates are known. */
+  private async context(): Promise<VerificationContext> {
+    const authorities = this.authorities.all();
+    const isCa = (kind: string) => kind === 'root' || kind === 'issuing';
+    const anchors = await trustAnchorCertificates(this.knex);
+    return {
+      trusted: [
+        ...authorities.filter((a) => isCa(a.kind)).map((a) => certificateFacts(a.certificateDer)),
+        ...readable(anchors),
+      ],
+      known: authorities.filter((a) => !isCa(a.kind)).map((a) => certificateFacts(a.certificateDer)),
+      now: this.clock.now(),
+    };
+  }
+
+  /** kyso's records of the signers' certificates, by fingerprint (looked up by issuer and serial). */
+  private async statusRecords(examined: DocumentExamination): Promise<Map<string, StoredCertificateStatus>> {
+    const leaves = examined.signatures.flatMap(({ exam }) => (exam.signerCert ? [exam.signerCert] : []));
+    const rows = await certificatesByIssuerSerial(
+      this.knex,
+      [...new Map(leaves.map((c) => [c.fingerprint, { issuerNameHash: sha256Hex(c.issuerDer), serial: c.serial }])).values()],
+    );
+    return new Map(rows.map((row) => [row.fingerprint, row]));
+  }
+}
+
+const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The certificates among `ders` that can be read (a broken stored row must not break verification). */
+function readable(ders: Buffer[]): CertificateFacts[] {
+  return ders.flatMap((der) => {
+    try {
+      return [certificateFacts(der)];
+    } catch {
+      return [];
+    }
+  });
+}
