@@ -40,12 +40,38 @@ const DEV_ROOT = 'dev-root';
 const DEV_ISSUING = 'dev-issuing';
 const YEAR_MS = 365.25 * 24 * 3600 * 1000;
 
+/** A `certificate_authorities` row for a CA or service identity (OCSP, TSA), its key wrapped by the master key. */
+export function authorityRow(
+  masterKey: Buffer,
+  createdAt: Date,
+  spec: { id: string; name: string; kind: CaRow['kind']; parentId: string | null; der: Buffer; key: KeyObject; keyId: Buffer },
+): CaRow {
+  const summary = summarizeCertificate(spec.der);
+  return {
+    id: spec.id,
+    name: spec.name,
+    kind: spec.kind,
+    parent_id: spec.parentId,
+    subject_dn: summary.subjectDn,
+    serial: summary.serial,
+    der: spec.der,
+    subject_der: summary.subjectDer,
+    key_id: spec.keyId,
+    wrapped_key: wrapKey(masterKey, spec.key.export({ type: 'pkcs8', format: 'der' }), `ca:${spec.name}`),
+    crl_number: 0,
+    not_before: summary.notBefore,
+    not_after: summary.notAfter,
+    created_at: createdAt,
+  };
+}
+
 /**
  * The built-in certificate authorities: created on first start (development root and issuing
  * CA), then loaded with their keys unwrapped by the master key.
  */
 export class CertificateAuthorities {
   private byName = new Map<string, Authority>();
+  private readonly startHooks: Array<() => Promise<void>> = [];
 
   constructor(
     private readonly knex: Knex,
@@ -79,8 +105,14 @@ export class CertificateAuthorities {
       return true;
     });
     await this.load();
+    for (const hook of this.startHooks) await hook();
     if (certsDir) this.writeCertificates(certsDir);
     return created;
+  }
+
+  /** Registers start-up work that needs the loaded CAs (e.g. issuing OCSP responder certificates). */
+  onStart(hook: () => Promise<void>): void {
+    this.startHooks.push(hook);
   }
 
   private async createDevelopmentCa(): Promise<CaRow[]> {
@@ -142,25 +174,8 @@ export class CertificateAuthorities {
       rootSigner,
     );
     const rootId = randomUUID();
-    const row = (name: string, kind: CaRow['kind'], der: Buffer, key: KeyObject, keyId: Buffer, parentId: string | null, id = randomUUID()): CaRow => {
-      const summary = summarizeCertificate(der);
-      return {
-        id,
-        name,
-        kind,
-        parent_id: parentId,
-        subject_dn: summary.subjectDn,
-        serial: summary.serial,
-        der,
-        subject_der: summary.subjectDer,
-        key_id: keyId,
-        wrapped_key: wrapKey(this.masterKey, key.export({ type: 'pkcs8', format: 'der' }), `ca:${name}`),
-        crl_number: 0,
-        not_before: summary.notBefore,
-        not_after: summary.notAfter,
-        created_at: now,
-      };
-    };
+    const row = (name: string, kind: CaRow['kind'], der: Buffer, key: KeyObject, keyId: Buffer, parentId: string | null, id = randomUUID()) =>
+      authorityRow(this.masterKey, now, { id, name, kind, parentId, der, key, keyId });
     return [
       row(DEV_ROOT, 'root', rootDer, rootKey, rootKeyId, null, rootId),
       row(DEV_ISSUING, 'issuing', issuingDer, issuingKey, issuingKeyId, rootId),

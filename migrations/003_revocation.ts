@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+
+/** Issued CRLs (the latest is served again after a restart while still current) and the revocation-status index. */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('crls', (t) => {
+    t.uuid('ca_id').notNullable().references('certificate_authorities.id');
+    t.bigInteger('crl_number').notNullable();
+    t.timestamp('this_update', { useTz: true }).notNullable();
+    t.timestamp('next_update', { useTz: true }).notNullable();
+    // sha256 over the entries, to tell whether a new CRL number is needed
+    t.text('entries_digest').notNullable();
+    t.integer('entry_count').notNullable();
+    t.binary('der').notNullable();
+    t.primary(['ca_id', 'crl_number']);
+  });
+  // The CRL lists the few certificates that are not active; keep that lookup off the full table.
+  await knex.raw("create index certificates_not_active on certificates (issuer_ca_id) where status <> 'active'");
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop index if exists certificates_not_active');
+  await knex.schema.dropTableIfExists('crls');
+}

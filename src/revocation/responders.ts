@@ -1,0 +1,168 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { recordAudit } from '../audit/audit.js';
+import { authorityRow, type Authority, type CertificateAuthorities } from '../ca/authorities.js';
+import type { Clock } from '../clock.js';
+import { insertCas, listCas } from '../db/ca-repo.js';
+import { buildCertificate } from '../pki/certificate.js';
+import {
+  authorityKeyIdentifierValue,
+  basicConstraintsValue,
+  extKeyUsageValue,
+  keyIdentifier,
+  keyUsageValue,
+  KeyUsageBit,
+  subjectKeyIdentifierValue,
+} from '../pki/extensions.js';
+import { decodeName, encodeName } from '../pki/name.js';
+import { NULL } from '../pki/der.js';
+import { responderIdentity, type ResponderIdentity } from '../pki/ocsp.js';
+import { OID } from '../pki/oids.js';
+import { randomSerial, type RandomSource } from '../pki/serial.js';
+import { KeyObjectSigner } from '../pki/signer.js';
+
+/**
+ * Validity of a delegated responder certificate. It carries id-pkix-ocsp-nocheck, so nobody can
+ * learn of its revocation: RFC 6960 §4.2.2.2.1 asks for a short lifetime instead.
+ */
+export const RESPONDER_VALIDITY_MS = 30 * 24 * 3600 * 1000;
+/** A responder certificate is replaced once less than this is left. */
+const RENEW_BEFORE_MS = 10 * 24 * 3600 * 1000;
+
+/** Who signs OCSP responses for one CA: its delegated responder, with the DER pieces precomputed. */
+export interface DelegatedResponder {
+  readonly ca: Authority;
+  readonly responder: Authority;
+  readonly identity: ResponderIdentity;
+  readonly signer: KeyObjectSigner;
+  readonly notAfter: Date;
+}
+
+/**
+ * The delegated OCSP responders (RFC 6960 §4.2.2.2): one key and certificate per CA, with the
+ * id-kp-OCSPSigning purpose, issued by that CA, renewed well before it expires.
+ */
+export class OcspResponders {
+  private byCaId = new Map<string, DelegatedResponder>();
+  private renewing: Promise<void> | undefined;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly clock: Clock,
+    private readonly authorities: CertificateAuthorities,
+    private readonly masterKey: Buffer,
+    private readonly random: RandomSource,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The responder that signs for `ca`, renewing its certificate when it nears its end. */
+  async forCa(ca: Authority): Promise<DelegatedResponder> {
+    const current = this.byCaId.get(ca.row.id);
+    const now = this.clock.now().getTime();
+    if (current && now < current.notAfter.getTime() - RENEW_BEFORE_MS) return current;
+    const renewal = this.ensure();
+    if (current && now < current.notAfter.getTime()) {
+      // Still valid: answer now, renew in the background.
+      renewal.catch((err: unknown) => this.logger.error({ err }, 'OCSP responder renewal failed'));
+      return current;
+    }
+    await renewal;
+    const renewed = this.byCaId.get(ca.row.id);
+    if (!renewed) throw new Error(`no OCSP responder for CA ${ca.name}`);
+    return renewed;
+  }
+
+  /**
+   * Issues a responder certificate for every CA without one that is current for a while yet,
+   * reloads the CAs and indexes the responders. Runs at start-up and when one nears its end.
+   */
+  ensure(): Promise<void> {
+    this.renewing ??= this.issueMissing().finally(() => {
+      this.renewing = undefined;
+    });
+    return this.renewing;
+  }
+
+  private async issueMissing(): Promise<void> {
+    const issued = await this.knex.transaction(async (trx) => {
+      // Instances starting together must not both issue responders.
+      await trx.raw('select pg_advisory_xact_lock(7215003)');
+      const now = this.clock.now();
+      const rows = await listCas(trx);
+      const current = (caId: string) =>
+        rows.some((r) => r.kind === 'ocsp' && r.parent_id === caId && r.not_after.getTime() - RENEW_BEFORE_MS > now.getTime());
+      const needing = this.authorities.all().filter((a) => (a.kind === 'root' || a.kind === 'issuing') && !current(a.row.id));
+      const created = await Promise.all(needing.map((ca) => this.issueResponder(ca, now)));
+      if (created.length === 0) return false;
+      await insertCas(trx, created);
+      await recordAudit(
+        trx,
+        this.clock,
+        { principal: null, ip: null },
+        created.map((row) => ({
+          action: 'ocsp-responder.create',
+          target: { type: 'ca', id: row.name },
+          details: { subject: row.subject_dn, serial: row.serial, notAfter: row.not_after },
+        })),
+      );
+      return true;
+    });
+    if (issued) await this.authorities.load();
+    this.index();
+  }
+
+  private async issueResponder(ca: Authority, now: Date) {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const signer = new KeyObjectSigner(key);
+    const keyId = keyIdentifier(signer.publicKeyInfo);
+    const subject = encodeName(
+      decodeName(ca.subjectDer).map((a) => (a.type === OID.commonName ? { ...a, value: `${a.value} OCSP Responder` } : a)),
+    );
+    const serial = randomSerial(this.random);
+    const notBefore = new Date(now.getTime() - 60_000);
+    const der = await buildCertificate(
+      {
+        serialNumber: serial,
+        issuer: ca.subjectDer,
+        subject,
+        notBefore,
+        notAfter: new Date(notBefore.getTime() + RESPONDER_VALIDITY_MS),
+        subjectPublicKeyInfo: signer.publicKeyInfo,
+        extensions: [
+          { oid: OID.basicConstraints, critical: true, value: basicConstraintsValue(false) },
+          { oid: OID.keyUsage, critical: true, value: keyUsageValue([KeyUsageBit.digitalSignature]) },
+          { oid: OID.extKeyUsage, critical: false, value: extKeyUsageValue([OID.kpOcspSigning]) },
+          // RFC 6960 §4.2.2.2.1: clients need not check this certificate's own revocation status.
+          { oid: OID.ocspNoCheck, critical: false, value: NULL },
+          { oid: OID.subjectKeyIdentifier, critical: false, value: subjectKeyIdentifierValue(keyId) },
+          { oid: OID.authorityKeyIdentifier, critical: false, value: authorityKeyIdentifierValue(ca.keyId) },
+        ],
+      },
+      ca.signer,
+    );
+    const name = `${ca.name}-ocsp-${serial.toString('hex').slice(0, 12)}`;
+    return authorityRow(this.masterKey, now, { id: randomUUID(), name, kind: 'ocsp', parentId: ca.row.id, der, key, keyId });
+  }
+
+  /** Picks, for each CA, its responder that lasts longest, and precomputes its response pieces. */
+  private index(): void {
+    const byCaId = new Map<string, DelegatedResponder>();
+    for (const responder of this.authorities.all()) {
+      const ca = responder.parent;
+      if (responder.kind !== 'ocsp' || !ca) continue;
+      const notAfter = responder.row.not_after;
+      if (notAfter.getTime() <= (byCaId.get(ca.row.id)?.notAfter.getTime() ?? 0)) continue;
+      // certs: the responder, and its CA unless that is a root the client already trusts.
+      const certificates = [responder.certificateDer, ...(ca.parent ? [ca.certificateDer] : [])];
+      byCaId.set(ca.row.id, {
+        ca,
+        responder,
+        identity: responderIdentity(responder.signer.publicKeyInfo, responder.signer.algorithm.identifierDer, certificates),
+        signer: responder.signer,
+        notAfter,
+      });
+    }
+    this.byCaId = byCaId;
+  }
+}
