@@ -80,7 +80,7 @@ describe('CMS signatures made by openssl', () => {
     ] as const) {
       const res = await verifyJson(t, { document: DOCUMENT, signature: opensslSign(tmp, signer, DOCUMENT, [...extra]) });
       expect(res.body.indication, extra.join(' ')).toBe('TOTAL_PASSED');
-      expect(res.body.signatures[0].signingTime === undefined, extra.join(' ')).toBe(extra.includes('-noattr'));
+      expect(res.body.signatures[0].signingTime === undefined, extra.join(' ')).toBe((extra as readonly string[]).includes('-noattr'));
     }
   });
 

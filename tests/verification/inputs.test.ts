@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestKyso, type TestKyso } from '../support/kyso.js';
+import { kysoSigner, opensslSign, scratch, verifyJson, type Scratch } from './fixtures.js';
+import { addSignature, unsignedPdf } from './pdf-fixture.js';
+
+const DOCUMENT = Buffer.from('Bảng điểm học kỳ I\n', 'utf8');
+
+let t: TestKyso;
+let tmp: Scratch;
+let cms: Buffer;
+let pdf: Buffer;
+
+beforeAll(async () => {
+  t = await startTestKyso();
+  tmp = scratch();
+  const signer = await kysoSigner(t, tmp, 'Fuzz Signer');
+  cms = opensslSign(tmp, signer, DOCUMENT, ['-nodetach']);
+  pdf = addSignature(unsignedPdf(), (bytes) => opensslSign(tmp, signer, bytes));
+});
+afterAll(async () => {
+  tmp?.remove();
+  await t?.close();
+});
+
+/** Deterministic corruptions of `input` (random bytes, truncation, lying lengths), so a failure can be replayed. */
+function* mutations(input: Buffer, count: number): Generator<Buffer> {
+  let seed = 0x2545f491;
+  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0), seed);
+  for (let i = 0; i < count; i++) {
+    const copy = Buffer.from(input);
+    switch (i % 3) {
+      case 0:
+        for (let n = 0; n < 1 + (next() % 4); n++) copy[next() % copy.length] = next() & 0xff;
+        yield copy;
+        break;
+      case 1:
+        yield copy.subarray(0, next() % copy.length);
+        break;
+      default:
+        copy[next() % copy.length] = [0x80, 0x84, 0xff, 0x00][next() % 4]!;
+        yield copy;
+    }
+  }
+}
+
+describe('bad input', () => {
+  it('is a 400 problem for a request without a document or signature, or with values that are not base64', async () => {
+    for (const body of [{}, { document: '' }, { signature: '%%% not base64 %%%' }, { document: 42 }, { signature: ['x'] }]) {
+      const res = await t.http().post('/api/v1/verify').send(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    }
+    const text = await t.http().post('/api/v1/verify').set('Content-Type', 'text/plain').send('hello');
+    expect(text.status).toBe(400);
+    const notJson = await t.http().post('/api/v1/verify').set('Content-Type', 'application/json').send('{"document":');
+    expect(notJson.status).toBe(400);
+  });
+
+  it('is a 422 for a document alone that is neither a PDF nor a CMS', async () => {
+    const res = await verifyJson(t, { document: Buffer.from('just some text') });
+    expect(res.status).toBe(422);
+  });
+
+  it('answers TOTAL_FAILED/FORMAT_FAILURE for DER that is not a SignedData', async () => {
+    for (const signature of [Buffer.from('300302010a', 'hex'), cms.subarray(0, cms.length / 2), Buffer.concat([Buffer.from([0x30, 0x82, 0xff]), randomBytes(64)])]) {
+      const res = await verifyJson(t, { document: DOCUMENT, signature });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE', signatures: [] });
+    }
+  });
+
+  it('never answers 5xx to mutated CMS signatures or PDFs', async () => {
+    let failed = 0;
+    for (const signature of mutations(cms, 240)) {
+      const res = await verifyJson(t, { signature });
+      expect(res.status, signature.toString('base64')).toBeLessThan(500);
+      if (res.body.indication === 'TOTAL_FAILED') failed++;
+    }
+    expect(failed).toBeGreaterThan(100);
+    for (const document of mutations(pdf, 60)) {
+      const res = await verifyJson(t, { document });
+      expect(res.status, document.toString('base64').slice(0, 100)).toBeLessThan(500);
+    }
+  });
+
+  it('is a 413 for a part over 20 MB, JSON or multipart, and a 400 for an unknown part', async () => {
+    const big = Buffer.alloc(21 * 1024 * 1024, 0x41);
+    const multipart = await t.http().post('/api/v1/verify').attach('document', big, 'big.pdf');
+    expect(multipart.status).toBe(413);
+    const json = await t.http().post('/api/v1/verify').send({ document: big.toString('base64') });
+    expect(json.status).toBe(413);
+    const unknown = await t.http().post('/api/v1/verify').attach('attachment', DOCUMENT, 'x.txt');
+    expect(unknown.status).toBe(400);
+  });
+
+  it('documents the operation, both body types, in the OpenAPI document', async () => {
+    const res = await t.http().get('/api/v1/openapi.json');
+    const operation = res.body.paths['/api/v1/verify'].post;
+    expect(Object.keys(operation.requestBody.content).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(operation.security).toBeUndefined();
+  });
+});
