@@ -61,8 +61,8 @@ describe('CMS signatures made by openssl', () => {
     expect(Math.abs(Date.parse(report.signingTime) - Date.now())).toBeLessThan(120_000);
   });
 
-  it('passes an enveloping signature sent alone (-nodetach), and one with signing-certificate-v2 (-cades)', async () => {
-    for (const extra of [['-nodetach'], ['-nodetach', '-cades']]) {
+  it('passes enveloping signatures sent alone: DER, with signing-certificate-v2 (-cades), streamed BER (-stream)', async () => {
+    for (const extra of [['-nodetach'], ['-nodetach', '-cades'], ['-nodetach', '-stream']]) {
       const res = await verifyJson(t, { signature: opensslSign(tmp, ec, DOCUMENT, extra) });
       expect(res.status).toBe(200);
       expect(res.body.indication, extra.join(' ')).toBe('TOTAL_PASSED');

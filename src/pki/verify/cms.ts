@@ -7,6 +7,7 @@ import {
   expectTag,
   integerBytes,
   octets,
+  octetString,
   raw,
   readOid,
   readTlv,
@@ -53,7 +54,7 @@ export function parseSignedData(der: Buffer): SignedData {
   const [signedData] = childrenOf(expectTag(explicitContent, 0xa0, 'the ContentInfo content'), 0xa0, 'content');
   const fields = childrenOf(signedData!, 0x30, 'a SignedData');
   const [eContentTypeTlv, eContentWrapper] = childrenOf(fields[2]!, 0x30, 'an EncapsulatedContentInfo');
-  const eContent = eContentWrapper ? octets(expectTag(children(eContentWrapper)[0], 0x04, 'eContent')) : undefined;
+  const eContent = eContentWrapper ? octetString(children(eContentWrapper)[0], 'eContent') : undefined;
   let certificates: Buffer[] = [];
   let signerInfos: Tlv | undefined;
   for (const field of fields.slice(3)) {
@@ -91,7 +92,7 @@ function readSignerInfo(tlv: Tlv): SignerInfo {
     signedAttributes = readAttributes(attrs);
   }
   const signatureAlgorithm = readAlgorithm(fields[i++]);
-  const signature = octets(expectTag(fields[i++], 0x04, 'a signature OCTET STRING'));
+  const signature = octetString(fields[i++], 'a signature OCTET STRING');
   const unsigned = fields[i]?.tag === 0xa1 ? readAttributes(fields[i]!) : new Map<string, Tlv[]>();
   return {
     sid,

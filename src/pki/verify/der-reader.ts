@@ -92,6 +92,12 @@ export function octets(tlv: Tlv): Buffer {
   return Buffer.concat(children(tlv).map(octets));
 }
 
+/** The value of an OCTET STRING element, primitive (0x04) or BER constructed (0x24, as streamed CMS writes it). */
+export function octetString(tlv: Tlv | undefined, what: string): Buffer {
+  if (!tlv || (tlv.tag !== 0x04 && tlv.tag !== 0x24)) throw new DerError(`expected ${what}`);
+  return octets(tlv);
+}
+
 /** Dotted notation of an OBJECT IDENTIFIER element. */
 export function readOid(tlv: Tlv | undefined): string {
   const t = expectTag(tlv, 0x06, 'an OBJECT IDENTIFIER');

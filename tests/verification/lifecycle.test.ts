@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toPem } from '../../src/pki/pem.js';
+import { makeCsr, tokenRequest } from '../requests/support.js';
+import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
+import { externalPki, opensslSign, scratch, verifyJson, type Scratch, type TestSigner } from './fixtures.js';
+import { addSignature, unsignedPdf } from './pdf-fixture.js';
+
+const DOCUMENT = Buffer.from('Học bạ số — lớp 10A3, năm học 2026-2027\n', 'utf8');
+const PIN = '246810';
+
+let t: TestKyso;
+let tmp: Scratch;
+let tenant: Awaited<ReturnType<typeof seedTenant>>;
+
+beforeAll(async () => {
+  t = await startTestKyso();
+  tmp = scratch();
+  tenant = await seedTenant(t, 'lifecycle');
+});
+afterAll(async () => {
+  tmp?.remove();
+  await t?.close();
+});
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Issues a token certificate through the request flow and writes it with its key for openssl. */
+async function issued(name: string): Promise<TestSigner> {
+  const { pem, privateKey } = await makeCsr();
+  const submitted = await t.http().post('/api/v1/certificate-requests').set(auth(tenant.tokens.officer)).send(tokenRequest(tenant.organizationId, pem));
+  expect(submitted.status).toBe(201);
+  const approved = await t.http().post(`/api/v1/certificate-requests/${submitted.body.id}/approve`).set(auth(tenant.tokens.officer));
+  expect(approved.status).toBe(200);
+  const chain = await t.http().get(`/api/v1/certificates/${approved.body.certificate.serial}/chain`).set(auth(tenant.tokens.officer));
+  expect(chain.status).toBe(200);
+  return {
+    keyFile: tmp.write(`${name}.key`, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
+    certFile: tmp.write(`${name}.pem`, approved.body.certificate.pem),
+    // the chain endpoint puts the leaf first: openssl wants only the CAs in -certfile
+    chainFile: tmp.write(`${name}-chain.pem`, chain.text.slice(chain.text.indexOf('-----END CERTIFICATE-----') + 26)),
+    certDer: Buffer.alloc(0),
+    serial: approved.body.certificate.serial,
+  };
+}
+
+describe('verification over the certificate lifecycle', () => {
+  it('follows a certificate issued by kyso from good to revoked', async () => {
+    const signer = await issued('lifecycle-token');
+    const signature = opensslSign(tmp, signer, DOCUMENT);
+    const good = await verifyJson(t, { document: DOCUMENT, signature });
+    expect(good.body.indication).toBe('TOTAL_PASSED');
+    expect(good.body.signatures[0]).toMatchObject({ certificateStatus: 'good', signer: { serial: signer.serial, uid: ['CCCD:001203004567'] } });
+
+    const suspend = await t.http().post(`/api/v1/certificates/${signer.serial}/suspend`).set(auth(tenant.tokens.officer)).send({ reason: 'certificateHold' });
+    expect(suspend.status).toBe(200);
+    const held = await verifyJson(t, { document: DOCUMENT, signature });
+    expect(held.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' });
+    expect(held.body.signatures[0].certificateStatus).toBe('suspended');
+
+    expect((await t.http().post(`/api/v1/certificates/${signer.serial}/resume`).set(auth(tenant.tokens.officer)).send({})).status).toBe(200);
+    expect((await verifyJson(t, { document: DOCUMENT, signature })).body.signatures[0].certificateStatus).toBe('good');
+
+    const revoke = await t.http().post(`/api/v1/certificates/${signer.serial}/revoke`).set(auth(tenant.tokens.officer)).send({ reason: 'keyCompromise' });
+    expect(revoke.status).toBe(200);
+    const revoked = await verifyJson(t, { document: DOCUMENT, signature });
+    expect(revoked.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'REVOKED_NO_POE' });
+    expect(revoked.body.signatures[0]).toMatchObject({ certificateStatus: 'revoked', revocationReason: 'keyCompromise' });
+  });
+
+  it('trusts a PKI registered through POST /api/v1/trust-anchors', async () => {
+    const other = externalPki(tmp, 'GovCA');
+    const signature = opensslSign(tmp, other.signer, DOCUMENT);
+    expect((await verifyJson(t, { document: DOCUMENT, signature })).body.subIndication).toBe('NO_CERTIFICATE_CHAIN_FOUND');
+    const anchor = await t
+      .http()
+      .post('/api/v1/trust-anchors')
+      .set(auth(await t.adminToken()))
+      .send({ name: 'Gov CA', pem: toPem(other.root, 'CERTIFICATE') });
+    expect(anchor.status).toBe(201);
+    expect((await verifyJson(t, { document: DOCUMENT, signature })).body.indication).toBe('TOTAL_PASSED');
+  });
+});
+
+describe('signatures made by kyso’s signing accounts', () => {
+  let account: { id: string; certificateSerial: string };
+  const sign = (body: Record<string, unknown>) =>
+    t.http().post(`/api/v1/signing-accounts/${account.id}/sign`).set(auth(tenant.tokens.signer)).send({ pin: PIN, ...body });
+
+  beforeAll(async () => {
+    const res = await t
+      .http()
+      .post('/api/v1/signing-accounts')
+      .set(auth(tenant.tokens.officer))
+      .send({ userId: tenant.userIds.signer, organizationId: tenant.organizationId, pin: PIN, commonName: 'Nguyễn Văn Signer', uid: 'CCCD:001099055555' });
+    expect(res.status).toBe(201);
+    account = res.body;
+  });
+
+  it('passes kyso’s CMS (detached and enveloping), PAdES and sign-hash signatures', async () => {
+    const detached = await sign({ document: DOCUMENT.toString('base64'), format: 'cms' });
+    expect(detached.status).toBe(200);
+    const res = await verifyJson(t, { document: DOCUMENT, signature: Buffer.from(detached.body.signature, 'base64') });
+    expect(res.body.indication).toBe('TOTAL_PASSED');
+    expect(res.body.signatures[0]).toMatchObject({ certificateStatus: 'good', signer: { serial: account.certificateSerial, uid: ['CCCD:001099055555'] } });
+
+    const enveloping = await sign({ document: DOCUMENT.toString('base64'), format: 'cms', detached: false });
+    expect((await verifyJson(t, { signature: Buffer.from(enveloping.body.signature, 'base64') })).body.indication).toBe('TOTAL_PASSED');
+
+    const pades = await sign({ document: unsignedPdf().toString('base64'), format: 'pades' });
+    expect(pades.status).toBe(200);
+    const pdf = Buffer.from(pades.body.document, 'base64');
+    const pdfReport = await verifyJson(t, { document: pdf });
+    expect(pdfReport.body.indication).toBe('TOTAL_PASSED');
+    expect(pdfReport.body.signatures[0]).toMatchObject({ format: 'PAdES', warnings: [] });
+
+    const hashes = [DOCUMENT, pdf].map((d) => createHash('sha256').update(d).digest());
+    const signedHashes = await t
+      .http()
+      .post(`/api/v1/signing-accounts/${account.id}/sign-hash`)
+      .set(auth(tenant.tokens.signer))
+      .send({ pin: PIN, hashAlgorithm: 'SHA-256', hashes: hashes.map((h) => h.toString('base64')) });
+    expect(signedHashes.status).toBe(200);
+    const [overDocument, overPdf] = signedHashes.body.signatures.map((s: string) => Buffer.from(s, 'base64'));
+    expect((await verifyJson(t, { document: DOCUMENT, signature: overDocument })).body.indication).toBe('TOTAL_PASSED');
+    expect((await verifyJson(t, { document: pdf, signature: overPdf })).body.indication).toBe('TOTAL_PASSED');
+    expect((await verifyJson(t, { document: pdf, signature: overDocument })).body.subIndication).toBe('HASH_FAILURE');
+  });
+
+  it('reports every signature of a kyso PAdES PDF countersigned outside kyso', async () => {
+    const pades = await sign({ document: unsignedPdf().toString('base64'), format: 'pades' });
+    const kysoSigned = Buffer.from(pades.body.document, 'base64');
+    const other = externalPki(tmp, 'Countersign');
+    await t.http().post('/api/v1/trust-anchors').set(auth(await t.adminToken())).send({ name: 'Countersign', pem: toPem(other.root, 'CERTIFICATE') });
+    const twice = addSignature(kysoSigned, (bytes) => opensslSign(tmp, other.signer, bytes, ['-noattr']));
+    const res = await verifyJson(t, { document: twice });
+    expect(res.body.indication).toBe('TOTAL_PASSED');
+    expect(res.body.signatures.map((s: { signer: { serial: string } }) => s.signer.serial)).toEqual([account.certificateSerial, other.signer.serial]);
+  });
+
+  it('uses a signature time-stamp as proof of existence: revoked afterwards still passes, and says so', async () => {
+    const stamped = await sign({ document: DOCUMENT.toString('base64'), format: 'cms', timestamp: true });
+    expect(stamped.status).toBe(200);
+    const signature = Buffer.from(stamped.body.signature, 'base64');
+    const unstamped = Buffer.from((await sign({ document: DOCUMENT.toString('base64'), format: 'cms' })).body.signature, 'base64');
+    const before = await verifyJson(t, { document: DOCUMENT, signature });
+    expect(before.body.indication).toBe('TOTAL_PASSED');
+    expect(before.body.signatures[0].timestamp).toMatchObject({ valid: true, tsa: expect.stringContaining('CN=') });
+
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // revocation time strictly after the time-stamp's whole second
+    const revoke = await t.http().post(`/api/v1/certificates/${account.certificateSerial}/revoke`).set(auth(tenant.tokens.officer)).send({ reason: 'cessationOfOperation' });
+    expect(revoke.status).toBe(200);
+    const stampedReport = await verifyJson(t, { document: DOCUMENT, signature });
+    expect(stampedReport.body.indication).toBe('TOTAL_PASSED');
+    expect(stampedReport.body.signatures[0].certificateStatus).toBe('revoked');
+    expect(stampedReport.body.signatures[0].warnings.join(' ')).toMatch(/revoked after the time-stamped signing time/);
+
+    // Without the time-stamp nothing proves the signature came first.
+    const unproven = await verifyJson(t, { document: DOCUMENT, signature: unstamped });
+    expect(unproven.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'REVOKED_NO_POE' });
+  });
+});
