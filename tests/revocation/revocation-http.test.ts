@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toArrayBuffer } from '../../src/pki/engine.js';
 import { startTestKyso, type TestKyso } from '../support/kyso.js';
 import { changeStatus, issueTestCertificate, openssl, opensslAll, testOrganization, writePem, type TestCertificate } from './fixture.js';
 
@@ -82,11 +80,10 @@ describe('CRL and OCSP over HTTP, checked by openssl', () => {
   it('shows a revocation and a suspension at once in OCSP and in the CRL, and drops a resumed certificate', async () => {
     const before = await crlText(await fetchCrl('dev-issuing'));
     const numberBefore = Number(/CRL Number:\s*\n\s*(\d+)/.exec(before)![1]);
-    const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 5000);
-    await changeStatus(t, leaf.revoked, { status: 'revoked', reason: 'keyCompromise', at });
-    await changeStatus(t, leaf.suspended, { status: 'suspended', at });
-    await changeStatus(t, leaf.resumed, { status: 'suspended', at });
-    await changeStatus(t, leaf.resumed, { status: 'active', at: new Date(at.getTime() + 1000) });
+    await changeStatus(t, leaf.revoked, 'revoke', 'keyCompromise');
+    await changeStatus(t, leaf.suspended, 'suspend');
+    await changeStatus(t, leaf.resumed, 'suspend');
+    await changeStatus(t, leaf.resumed, 'resume');
 
     const revoked = await ocsp('revoked');
     expect(revoked).toContain('Response verify OK');
@@ -113,5 +110,70 @@ describe('CRL and OCSP over HTTP, checked by openssl', () => {
     const first = await fetchCrl('dev-issuing');
     const second = await fetchCrl('dev-issuing');
     expect(second.equals(first)).toBe(true);
+  });
+
+  it('answers GET requests with the base64 request in the path, with or without %-encoding', async () => {
+    const reqFile = path.join(dir, 'get-req.der');
+    await openssl(['ocsp', '-issuer', issuingPem, '-cert', leafPem.good!, '-no_nonce', '-reqout', reqFile]);
+    const base64 = readFileSync(reqFile).toString('base64');
+    for (const encoded of [encodeURIComponent(base64), base64.replace(/\+/g, '%2B'), base64.replace(/\//g, '%2F')]) {
+      const res = await t.http().get(`/pki/ocsp/${encoded}`).buffer(true).parse(binary);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/ocsp-response');
+      expect(res.headers['cache-control']).toMatch(/max-age=\d+/);
+      const respFile = path.join(dir, 'get-resp.der');
+      writeFileSync(respFile, res.body as Buffer);
+      const text = await opensslAll(['ocsp', '-reqin', reqFile, '-respin', respFile, '-issuer', issuingPem, '-cert', leafPem.good!, '-CAfile', rootPem]);
+      expect(text).toContain('Response verify OK');
+      expect(text).toMatch(/good\.pem: good/);
+    }
+  });
+
+  it('signs with a delegated responder certificate and answers SHA-256 CertIDs and several at once', async () => {
+    const text = await ocsp('good', ['-sha256', '-cert', leafPem.revoked!, '-resp_text']);
+    expect(text).toContain('Response verify OK');
+    expect(text).toMatch(/good\.pem: good/);
+    expect(text).toMatch(/revoked\.pem: revoked/);
+    expect(text).toContain('Hash Algorithm: sha256');
+    expect(text).toContain('Responder Id: ');
+    expect(text).toContain('OCSP Signing');
+    expect(text).toContain('OCSP No Check');
+    expect(text).toContain('Kyso Dev Issuing CA OCSP Responder');
+    expect(text).toMatch(/This Update: .*\n\s*Next Update: /);
+    expect(text).not.toContain('Status times invalid');
+  });
+
+  it('answers unknown for a serial kyso never issued and for a CA it does not hold', async () => {
+    const serial = await opensslAll(['ocsp', '-issuer', issuingPem, '-serial', '0x1234abcd', '-url', `${t.url}/pki/ocsp`, '-CAfile', rootPem]);
+    expect(serial).toContain('Response verify OK');
+    expect(serial).toMatch(/0x1234abcd: unknown/);
+    const otherKey = path.join(dir, 'other.key');
+    const otherCa = path.join(dir, 'other.pem');
+    await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', otherKey, '-subj', '/CN=Other CA', '-days', '2', '-out', otherCa]);
+    const other = await opensslAll(['ocsp', '-issuer', otherCa, '-serial', '0x01', '-url', `${t.url}/pki/ocsp`, '-noverify']);
+    expect(other).toMatch(/0x01: unknown/);
+  });
+
+  it('answers malformed requests with malformedRequest, never a 5xx, and refuses oversized bodies', async () => {
+    const malformed = Buffer.from('30030a0101', 'hex');
+    const bodies: Array<[string, Buffer | string]> = [
+      ['application/ocsp-request', Buffer.from('not DER at all')],
+      ['application/ocsp-request', Buffer.from('3003020100', 'hex')],
+      ['application/ocsp-request', Buffer.alloc(0)],
+      ['application/json', '{"a":1}'],
+    ];
+    for (const [type, body] of bodies) {
+      const res = await t.http().post('/pki/ocsp').set('Content-Type', type).send(body).buffer(true).parse(binary);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/ocsp-response');
+      expect((res.body as Buffer).equals(malformed)).toBe(true);
+    }
+    for (const garbage of ['!!!', 'MAMCAQA%3D', '%E0%A4%A']) {
+      const res = await t.http().get(`/pki/ocsp/${garbage}`).buffer(true).parse(binary);
+      expect(res.status).toBeLessThan(500);
+      if (res.status === 200) expect((res.body as Buffer).equals(malformed)).toBe(true);
+    }
+    const big = await t.http().post('/pki/ocsp').set('Content-Type', 'application/ocsp-request').send(Buffer.alloc(64 * 1024, 0x30));
+    expect(big.status).toBe(413);
   });
 });
