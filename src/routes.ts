@@ -6,9 +6,10 @@ import { revocationRoutes } from './http/routes/revocation.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { verificationRoutes } from './http/routes/verification.js';
 import { tsaRoutes } from './http/routes/tsa.js';
+import { signingRoutes } from './http/routes/signing.js';
 
 /**
  * Feature route modules, in registration order. Each feature adds its module here;
  * the foundation's own routes (auth, organizations, users, audit, CA certificates) are built in.
  */
-export const routeModules: RouteModule[] = [requestRoutes, certificateRoutes, trustAnchorRoutes, statsRoutes, revocationRoutes, verificationRoutes, tsaRoutes];
+export const routeModules: RouteModule[] = [requestRoutes, certificateRoutes, trustAnchorRoutes, statsRoutes, revocationRoutes, verificationRoutes, tsaRoutes, signingRoutes];

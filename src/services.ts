@@ -12,6 +12,8 @@ import { TrustAnchorService } from './trust-anchors/trust-anchors.js';
 import { createRevocation, type Revocation } from './revocation/revocation.js';
 import { StatisticsService } from './stats/stats.js';
 import { TimeStampAuthority } from './tsa/tsa.js';
+import { SigningAccountService } from './signing/accounts.js';
+import { DocumentSigningService } from './signing/documents.js';
 import { OrganizationService } from './organizations/organizations.js';
 import type { RandomSource } from './pki/serial.js';
 import { UserService } from './users/users.js';
@@ -38,6 +40,8 @@ export interface Services {
   readonly statistics: StatisticsService;
   readonly verification: VerificationService;
   readonly tsa: TimeStampAuthority;
+  readonly signingAccounts: SigningAccountService;
+  readonly documentSigning: DocumentSigningService;
 }
 
 /** Wires the services. */
@@ -55,6 +59,7 @@ export function createServices(deps: {
   authorities.onStart(() => tsa.ensure());
   const issuance = new IssuanceService(clock, random, authorities, config.publicUrl, masterKey);
   const certificates = new CertificateService(knex, clock, authorities);
+  const signingAccounts = new SigningAccountService(knex, clock, random, masterKey, issuance, authorities);
   return {
     ...deps,
     auth: new AuthService(knex, clock, config.tokenTtlSeconds),
@@ -70,5 +75,7 @@ export function createServices(deps: {
     statistics: new StatisticsService(knex, clock),
     verification: new VerificationService(knex, clock, authorities),
     tsa,
+    signingAccounts,
+    documentSigning: new DocumentSigningService(signingAccounts, tsa, clock),
   };
 }

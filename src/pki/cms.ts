@@ -87,6 +87,16 @@ export class CmsSignatureBuilder {
     return this.assemble(signed, signature, input.content, unsigned ? await unsigned(signature) : []);
   }
 
+  /**
+   * Signs many content digests at one signing time (sign-hash): each gets its own signed
+   * attributes and signature; the signatures run concurrently on the signer.
+   */
+  async signDigests(digests: readonly Uint8Array[], signingTime?: Date): Promise<Buffer[]> {
+    const signed = digests.map((digest) => this.signedAttributes(digest, signingTime));
+    const signatures = await Promise.all(signed.map((attributes) => this.signer.sign(attributes)));
+    return signed.map((attributes, i) => this.assemble(attributes, signatures[i]!));
+  }
+
   /** Wraps signed attributes, their signature and unsigned attributes into a DER ContentInfo. */
   assemble(signedAttributes: Buffer, signature: Uint8Array, content?: Uint8Array, unsigned: Uint8Array[] = []): Buffer {
     const signerInfo = sequence(

@@ -72,7 +72,7 @@ export class TimeStampAuthority {
       await recordAudit(trx, this.clock, { principal: null, ip: null }, {
         action: 'tsa.create',
         target: { type: 'ca', id: row.name },
-        details: { subject: row.subject_dn, serial: row.serial, notAfter: row.not_after },
+        details: { subject: row.subject_dn, serial: row.serial, notAfter: row.not_after.toISOString() },
       });
       return true;
     });

@@ -3,6 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { buildCertificate } from '../../src/pki/certificate.js';
 import {
   basicConstraintsValue,
@@ -115,4 +116,14 @@ export function scratch(): { dir: string; write(name: string, data: Uint8Array |
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** A small PDF as an office suite would make it: `objectStreams` selects a cross-reference stream (PDF 1.5). */
+export async function samplePdf(objectStreams: boolean, pages = 2): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let i = 1; i <= pages; i++) {
+    doc.addPage([595, 842]).drawText(`Hoc ba so - trang ${i}`, { x: 72, y: 760, size: 14, font });
+  }
+  return Buffer.from(await doc.save({ useObjectStreams: objectStreams }));
 }

@@ -1,21 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as pkijs from 'pkijs';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmsSignatureBuilder, CMS_OID } from '../../src/pki/cms.js';
 import { toArrayBuffer } from '../../src/pki/engine.js';
 import { PdfError, preparePdfSignature } from '../../src/pki/pades.js';
-import { goldenPki, scratch, type GoldenPki } from './cms-fixtures.js';
-
-/** A small PDF as an office suite would make it: `objectStreams` selects a cross-reference stream (PDF 1.5). */
-export async function samplePdf(objectStreams: boolean, pages = 2): Promise<Buffer> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (let i = 1; i <= pages; i++) {
-    doc.addPage([595, 842]).drawText(`Hoc ba so - trang ${i}`, { x: 72, y: 760, size: 14, font });
-  }
-  return Buffer.from(await doc.save({ useObjectStreams: objectStreams }));
-}
+import { goldenPki, samplePdf, scratch, type GoldenPki } from './cms-fixtures.js';
 
 let pki: GoldenPki;
 let tmp: ReturnType<typeof scratch>;
