@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { CRL_REASON_CODES } from './crl.js';
 import { bitString, explicit, generalizedTime, oid, octetString, sequence, tlv } from './der.js';
+import { childrenOf, contentOf, DerError, encodingOf, expectTag, readWhole, type Tlv } from './der-reader.js';
 import { encodeExtension, keyIdentifier, subjectPublicKeyBits } from './extensions.js';
 import { OID } from './oids.js';
 
 /**
  * OCSP (RFC 6960) request parsing and response building. Both sit on the hot path of the
- * responder, so requests are read with a small strict DER reader and responses encoded with
+ * responder, so requests are read with the strict DER reader and responses encoded with
  * der.ts; tests prove both agree with pkijs on the same inputs.
  */
 
@@ -46,116 +47,71 @@ export const MAX_CERT_IDS = 64;
 /** Longest nonce extnValue echoed (RFC 8954 §2.1 allows refusing more than 32 octets of nonce). */
 const MAX_NONCE_LENGTH = 64;
 
-interface Element {
-  tag: number;
-  /** Offset of the tag octet. */
-  offset: number;
-  /** Offset of the contents. */
-  start: number;
-  /** Offset just past the contents. */
-  end: number;
-}
-
-/** Reads the TLV at `offset`; definite lengths only, never past `limit`. */
-function readElement(buf: Buffer, offset: number, limit: number): Element {
-  if (offset + 2 > limit) throw new MalformedOcspRequest('truncated element');
-  const tag = buf[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new MalformedOcspRequest('multi-byte tags are not used in OCSP');
-  let length = buf[offset + 1]!;
-  let start = offset + 2;
-  if (length & 0x80) {
-    const n = length & 0x7f;
-    if (n === 0 || n > 3) throw new MalformedOcspRequest('indefinite or oversized length');
-    if (start + n > limit) throw new MalformedOcspRequest('truncated length');
-    length = 0;
-    for (let i = 0; i < n; i++) length = length * 256 + buf[start + i]!;
-    start += n;
-  }
-  const end = start + length;
-  if (end > limit) throw new MalformedOcspRequest('element runs past its container');
-  return { tag, offset, start, end };
-}
-
-/** Reads the TLV at `offset` and checks its tag. */
-function expect(buf: Buffer, offset: number, limit: number, tag: number, what: string): Element {
-  const element = readElement(buf, offset, limit);
-  if (element.tag !== tag) throw new MalformedOcspRequest(`expected ${what}`);
-  return element;
-}
-
 /** Parses a DER OCSPRequest (RFC 6960 §4.1.1); throws MalformedOcspRequest on anything else. */
 export function parseOcspRequest(der: Buffer): OcspRequest {
-  const outer = expect(der, 0, der.length, 0x30, 'OCSPRequest');
-  if (outer.end !== der.length) throw new MalformedOcspRequest('trailing bytes after the request');
-  const tbs = expect(der, outer.start, outer.end, 0x30, 'TBSRequest');
-  let at = tbs.start;
-  let element = readElement(der, at, tbs.end);
-  if (element.tag === 0xa0) {
-    // version [0] EXPLICIT, only v1 (0) exists
-    const version = expect(der, element.start, element.end, 0x02, 'version');
-    if (version.end - version.start !== 1 || der[version.start] !== 0) throw new MalformedOcspRequest('unsupported version');
-    at = element.end;
-    element = readElement(der, at, tbs.end);
+  try {
+    return readRequest(der);
+  } catch (err) {
+    if (err instanceof DerError) throw new MalformedOcspRequest(err.message);
+    throw err;
   }
-  if (element.tag === 0xa1) {
-    at = element.end; // requestorName: kyso does not require signed requests
-    element = readElement(der, at, tbs.end);
+}
+
+function readRequest(der: Buffer): OcspRequest {
+  const [tbs, signature, ...rest] = childrenOf(der, readWhole(der, 0x30));
+  // optionalSignature [0] may follow: kyso does not require signed requests.
+  if (signature) expectTag(signature, 0xa0);
+  if (rest.length) throw new DerError('trailing elements in OCSPRequest');
+  const fields = childrenOf(der, expectTag(tbs, 0x30));
+  let i = 0;
+  if (fields[i]?.tag === 0xa0) {
+    const version = contentOf(der, expectTag(childrenOf(der, fields[i++]!)[0], 0x02));
+    if (version.length !== 1 || version[0] !== 0) throw new DerError('unsupported OCSPRequest version'); // only v1 (0)
   }
-  if (element.tag !== 0x30) throw new MalformedOcspRequest('expected requestList');
-  const certIds: OcspCertId[] = [];
-  for (let r = element.start; r < element.end; ) {
-    const request = expect(der, r, element.end, 0x30, 'Request');
-    if (certIds.length === MAX_CERT_IDS) throw new MalformedOcspRequest(`more than ${MAX_CERT_IDS} CertIDs`);
-    certIds.push(parseCertId(der, request));
-    r = request.end;
-  }
-  if (certIds.length === 0) throw new MalformedOcspRequest('empty requestList');
-  at = element.end;
+  if (fields[i]?.tag === 0xa1) i++; // requestorName: not used
+  const requests = childrenOf(der, expectTag(fields[i++], 0x30));
+  if (requests.length === 0) throw new DerError('empty requestList');
+  if (requests.length > MAX_CERT_IDS) throw new DerError(`more than ${MAX_CERT_IDS} CertIDs`);
+  const certIds = requests.map((request) => readCertId(der, request));
   let nonce: Buffer | undefined;
-  if (at < tbs.end) {
-    const extensions = expect(der, at, tbs.end, 0xa2, 'requestExtensions');
-    nonce = readNonce(der, expect(der, extensions.start, extensions.end, 0x30, 'Extensions'));
-    if (extensions.end !== tbs.end) throw new MalformedOcspRequest('trailing bytes in TBSRequest');
+  if (fields[i]) {
+    const [extensions, ...more] = childrenOf(der, expectTag(fields[i++], 0xa2));
+    if (more.length) throw new DerError('trailing elements in requestExtensions');
+    nonce = readNonce(der, expectTag(extensions, 0x30));
   }
-  // optionalSignature [0] may follow: read past it, requests need no signature here.
-  if (tbs.end < outer.end) expect(der, tbs.end, outer.end, 0xa0, 'optionalSignature');
+  if (fields[i]) throw new DerError('trailing elements in TBSRequest');
   return { certIds, nonce };
 }
 
-function parseCertId(der: Buffer, request: Element): OcspCertId {
-  const certId = expect(der, request.start, request.end, 0x30, 'CertID');
-  const algorithm = expect(der, certId.start, certId.end, 0x30, 'hashAlgorithm');
-  const algorithmOid = expect(der, algorithm.start, algorithm.end, 0x06, 'hash algorithm OID');
-  const nameHash = expect(der, algorithm.end, certId.end, 0x04, 'issuerNameHash');
-  const keyHash = expect(der, nameHash.end, certId.end, 0x04, 'issuerKeyHash');
-  const serial = expect(der, keyHash.end, certId.end, 0x02, 'serialNumber');
-  if (serial.end !== certId.end || serial.start === serial.end) throw new MalformedOcspRequest('bad CertID');
+function readCertId(der: Buffer, request: Tlv): OcspCertId {
+  const [certId, singleRequestExtensions, ...rest] = childrenOf(der, expectTag(request, 0x30));
   // singleRequestExtensions [0] may follow the CertID; kyso defines none.
-  if (certId.end < request.end) expect(der, certId.end, request.end, 0xa0, 'singleRequestExtensions');
-  const serialBytes = der.subarray(serial.start, serial.end);
+  if (singleRequestExtensions) expectTag(singleRequestExtensions, 0xa0);
+  if (rest.length) throw new DerError('trailing elements in Request');
+  const [algorithm, nameHash, keyHash, serial, ...extra] = childrenOf(der, expectTag(certId, 0x30));
+  if (extra.length) throw new DerError('trailing elements in CertID');
+  const algorithmOid = expectTag(childrenOf(der, expectTag(algorithm, 0x30))[0], 0x06);
+  const serialBytes = contentOf(der, expectTag(serial, 0x02));
+  if (serialBytes.length === 0) throw new DerError('empty serialNumber');
   return {
-    hashAlgorithm: HASH_BY_OID.get(der.toString('hex', algorithmOid.offset, algorithmOid.end)),
-    issuerNameHash: der.subarray(nameHash.start, nameHash.end),
-    issuerKeyHash: der.subarray(keyHash.start, keyHash.end),
+    hashAlgorithm: HASH_BY_OID.get(encodingOf(der, algorithmOid).toString('hex')),
+    issuerNameHash: contentOf(der, expectTag(nameHash, 0x04)),
+    issuerKeyHash: contentOf(der, expectTag(keyHash, 0x04)),
     serial: serialBytes[0]! & 0x80 ? undefined : serialBytes.toString('hex').replace(/^0+/, '') || undefined,
-    der: der.subarray(certId.offset, certId.end),
+    der: encodingOf(der, certId!),
   };
 }
 
-function readNonce(der: Buffer, extensions: Element): Buffer | undefined {
+function readNonce(der: Buffer, extensions: Tlv): Buffer | undefined {
   const nonceOid = oid(OID.ocspNonce);
   let nonce: Buffer | undefined;
-  for (let e = extensions.start; e < extensions.end; ) {
-    const extension = expect(der, e, extensions.end, 0x30, 'Extension');
-    const id = expect(der, extension.start, extension.end, 0x06, 'extnID');
-    let next = readElement(der, id.end, extension.end);
-    if (next.tag === 0x01) next = readElement(der, next.end, extension.end); // critical
-    if (next.tag !== 0x04 || next.end !== extension.end) throw new MalformedOcspRequest('bad Extension');
-    if (der.subarray(id.offset, id.end).equals(nonceOid)) {
-      if (next.end - next.start > MAX_NONCE_LENGTH || next.end === next.start) throw new MalformedOcspRequest('bad nonce length');
-      nonce = der.subarray(next.start, next.end);
-    }
-    e = extension.end;
+  for (const extension of childrenOf(der, extensions)) {
+    const [id, second, third, ...rest] = childrenOf(der, expectTag(extension, 0x30));
+    const value = third ?? second; // critical BOOLEAN may stand between
+    if (rest.length || (third && second!.tag !== 0x01)) throw new DerError('bad Extension');
+    if (!encodingOf(der, expectTag(id, 0x06)).equals(nonceOid)) continue;
+    nonce = contentOf(der, expectTag(value, 0x04));
+    if (nonce.length === 0 || nonce.length > MAX_NONCE_LENGTH) throw new DerError('bad nonce length');
   }
   return nonce;
 }
