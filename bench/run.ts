@@ -3,6 +3,12 @@
  * same run (openssl speed, node:crypto on the same key). `npm run bench -- issuance` runs one.
  */
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  issuance: () => import('./issuance.js'),
+  import: () => import('./import.js'),
+  verify: () => import('./verify.js'),
+  signing: () => import('./signing.js'),
+  provisioning: () => import('./provisioning.js'),
+  stats: () => import('./stats.js'),
   // name: () => import('./file.js'),  — each module exports `run()`
 };
 

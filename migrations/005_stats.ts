@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { CERTIFICATE_CUBES, REVOCATION_CUBES } from '../src/stats/cubes.js';
+import { PROVINCE_MERGERS_2025 } from '../src/stats/provinces.js';
 
 /*
  * Statistics at national scale: aggregate tables kept current by database triggers, so every
@@ -73,51 +75,101 @@ const transitionEvents = (transitions: string) => `
   select day_exp, ${DIMENSIONS}, 0, 0, 0, 0, 1 from t
     where prev_status = 'suspended' and day_prev < day_exp and day_at < day_exp`;
 
-/** The three grains of one event day, for a lateral join. */
-const GRAINS = `(values ('d', e.day),
-                        ('m', date_trunc('month', e.day::timestamp)::date),
-                        ('y', date_trunc('year', e.day::timestamp)::date)) g(grain, period)`;
+/**
+ * How an aggregate is written: `add` (triggers) adds to existing rows, in key order so that
+ * concurrent transactions lock rows in the same order; `fill` (the rebuild) writes emptied tables.
+ */
+type Mode = 'add' | 'fill';
 
-/** Adds daily events (relation with day, dimensions and counters) to `stats_certificates`, in key order. */
-const upsertCertificateEvents = (events: string) => `
-  insert into stats_certificates as s (grain, period, ${DIMENSIONS}, issued, expiring, revoked, expired_revoked, suspended)
-  select g.grain, g.period, ${DIMENSIONS.split(', ').map((d) => `e.${d}`).join(', ')},
-         sum(e.issued), sum(e.expiring), sum(e.revoked), sum(e.expired_revoked), sum(e.suspended)
-  from (${events}) e cross join lateral ${GRAINS}
-  group by 1, 2, 3, 4, 5, 6, 7 order by 1, 2, 3, 4, 5, 6, 7
-  on conflict (grain, period, ${DIMENSIONS}) do update set
-    issued = s.issued + excluded.issued, expiring = s.expiring + excluded.expiring,
-    revoked = s.revoked + excluded.revoked, expired_revoked = s.expired_revoked + excluded.expired_revoked,
-    suspended = s.suspended + excluded.suspended`;
+/**
+ * Inserts the sums of `events` (a relation `e` with a `day` column) into an aggregate `table`,
+ * once per grain (day, month, year) and, for per-cube tables, once per cube (src/stats/cubes.ts;
+ * the dimensions a cube leaves out are ''), grouped by `keys`. `sums` are aggregates over the
+ * events (`count(*)`, `sum(e.issued)`); events are first summed per day, then rolled up.
+ */
+const aggregate = (
+  table: string,
+  keys: readonly string[],
+  sums: Record<string, string>,
+  events: string,
+  mode: Mode,
+  cubes?: readonly string[],
+) => {
+  const columns = [...(cubes ? ['cube'] : []), 'grain', 'period', ...keys];
+  const sumNames = Object.keys(sums);
+  // grouping(k1, …) has a 1 bit for each key a grouping set leaves out (most significant first).
+  const cubeOf = (c: string) => keys.reduce((bits, k) => bits * 2 + (c.split(',').includes(k) ? 0 : 1), 0);
+  const cubeColumn = cubes
+    ? `case grouping(${keys.map((k) => `d.${k}`).join(', ')}) ${cubes.map((c) => `when ${cubeOf(c)} then '${c}'`).join(' ')} end, `
+    : '';
+  const groupBy = cubes
+    ? `g.grain, g.period, grouping sets (${cubes.map((c) => `(${c.split(',').map((k) => `d.${k}`).join(', ')})`).join(', ')})`
+    : `g.grain, g.period, ${keys.map((k) => `d.${k}`).join(', ')}`;
+  const insert = `
+  insert into ${table} as s (${[...columns, ...sumNames].join(', ')})
+  select ${cubeColumn}g.grain, g.period, ${keys.map((k) => (cubes ? `coalesce(d.${k}, '')` : `d.${k}`)).join(', ')},
+         ${sumNames.map((n) => `sum(d.${n})`).join(', ')}
+  from (select e.day, ${keys.map((k) => `e.${k}`).join(', ')}, ${sumNames.map((n) => `${sums[n]} as ${n}`).join(', ')}
+        from (${events}) e group by e.day, ${keys.map((k) => `e.${k}`).join(', ')}) d
+  cross join lateral (values ('d', d.day),
+                             ('m', date_trunc('month', d.day::timestamp)::date),
+                             ('y', date_trunc('year', d.day::timestamp)::date)) g(grain, period)
+  group by ${groupBy}`;
+  if (mode === 'add') {
+    return `${insert} order by ${columns.map((_, i) => i + 1).join(', ')}
+    on conflict (${columns.join(', ')}) do update set ${sumNames.map((n) => `${n} = s.${n} + excluded.${n}`).join(', ')}`;
+  }
+  // Building the key index once after the load is several times faster than maintaining it row by row.
+  return `alter table ${table} drop constraint ${table}_pkey; ${insert};
+          alter table ${table} add primary key (${columns.join(', ')})`;
+};
+
+const DIMENSION_LIST = DIMENSIONS.split(', ');
+const COUNTERS = ['issued', 'expiring', 'revoked', 'expired_revoked', 'suspended'];
+
+/** Adds daily events (day, dimensions and the five counters) to `stats_certificates`. */
+const upsertCertificateEvents = (events: string, mode: Mode) =>
+  aggregate(
+    'stats_certificates',
+    DIMENSION_LIST,
+    Object.fromEntries(COUNTERS.map((c) => [c, `sum(e.${c})`])),
+    events,
+    mode,
+    CERTIFICATE_CUBES,
+  );
 
 /** Adds issuance per organization (relation `source`: certificate rows). */
-const upsertOrganizationIssuance = (source: string) => `
-  insert into stats_certificates_org as s (grain, period, organization_id, ${DIMENSIONS}, issued)
-  select g.grain, g.period, e.organization_id, e.holder, e.medium, e.sector, e.province, e.issuer, count(*)
-  from (select kyso_stats_day(not_before) as day, organization_id, ${DIMENSIONS.replace('issuer', 'issuer_dn as issuer')}
-        from ${source}) e cross join lateral ${GRAINS}
-  group by 1, 2, 3, 4, 5, 6, 7, 8 order by 1, 2, 3, 4, 5, 6, 7, 8
-  on conflict (grain, period, organization_id, ${DIMENSIONS}) do update set issued = s.issued + excluded.issued`;
+const upsertOrganizationIssuance = (source: string, mode: Mode) =>
+  aggregate(
+    'stats_certificates_org',
+    ['organization_id', ...DIMENSION_LIST],
+    { issued: 'count(*)' },
+    `select kyso_stats_day(not_before) as day, organization_id, ${DIMENSIONS.replace('issuer', 'issuer_dn as issuer')} from ${source}`,
+    mode,
+  );
 
 /** Adds revocations by reason (relation: transitions). */
-const upsertRevocations = (transitions: string) => `
-  insert into stats_revocations as s (grain, period, reason, ${DIMENSIONS}, revoked)
-  select g.grain, g.period, e.reason, e.holder, e.medium, e.sector, e.province, e.issuer, count(*)
-  from (select kyso_stats_day(at) as day, coalesce(reason, 'unspecified') as reason, ${DIMENSIONS}
-        from (${transitions}) tr where status = 'revoked' and prev_status <> 'revoked') e
-  cross join lateral ${GRAINS}
-  group by 1, 2, 3, 4, 5, 6, 7, 8 order by 1, 2, 3, 4, 5, 6, 7, 8
-  on conflict (grain, period, reason, ${DIMENSIONS}) do update set revoked = s.revoked + excluded.revoked`;
+const upsertRevocations = (transitions: string, mode: Mode) =>
+  aggregate(
+    'stats_revocations',
+    ['reason', ...DIMENSION_LIST],
+    { revoked: 'count(*)' },
+    `select kyso_stats_day(at) as day, coalesce(reason, 'unspecified') as reason, ${DIMENSIONS}
+     from (${transitions}) tr where status = 'revoked' and prev_status <> 'revoked'`,
+    mode,
+    REVOCATION_CUBES,
+  );
 
-/** Adds signing accounts by organization, with the organization's sector and province at creation. */
-const upsertSigningAccounts = (source: string) => `
-  insert into stats_signing_accounts as s (grain, period, organization_id, sector, province, accounts)
-  select g.grain, g.period, e.organization_id, e.sector, e.province, count(*)
-  from (select kyso_stats_day(a.created_at) as day, a.organization_id, o.sector, o.province
-        from ${source} a join organizations o on o.id = a.organization_id) e
-  cross join lateral ${GRAINS}
-  group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
-  on conflict (grain, period, organization_id, sector, province) do update set accounts = s.accounts + excluded.accounts`;
+/** Adds signing accounts by organization, with the sector and province their certificate recorded at issuance. */
+const upsertSigningAccounts = (source: string, mode: Mode) =>
+  aggregate(
+    'stats_signing_accounts',
+    ['organization_id', 'sector', 'province'],
+    { accounts: 'count(*)' },
+    `select kyso_stats_day(a.created_at) as day, a.organization_id, c.sector, c.province
+     from ${source} a join certificates c on c.id = a.certificate_id`,
+    mode,
+  );
 
 const plpgsql = (name: string, body: string) => `
   create or replace function ${name}() returns trigger language plpgsql as $fn$
@@ -125,34 +177,6 @@ const plpgsql = (name: string, body: string) => `
     ${body};
     return null;
   end $fn$`;
-
-/** The 2025 merger of provinces (Resolution 202/2025/QH15): 63 provinces became 34, from 1 July 2025. */
-export const PROVINCE_MERGERS_2025: Record<string, string[]> = {
-  'Tuyên Quang': ['Hà Giang'],
-  'Lào Cai': ['Yên Bái'],
-  'Thái Nguyên': ['Bắc Kạn'],
-  'Phú Thọ': ['Vĩnh Phúc', 'Hòa Bình'],
-  'Bắc Ninh': ['Bắc Giang'],
-  'Hưng Yên': ['Thái Bình'],
-  'Hải Phòng': ['Hải Dương'],
-  'Ninh Bình': ['Hà Nam', 'Nam Định'],
-  'Quảng Trị': ['Quảng Bình'],
-  'Đà Nẵng': ['Quảng Nam'],
-  'Quảng Ngãi': ['Kon Tum'],
-  'Gia Lai': ['Bình Định'],
-  'Khánh Hòa': ['Ninh Thuận'],
-  'Lâm Đồng': ['Đắk Nông', 'Bình Thuận'],
-  'Đắk Lắk': ['Phú Yên'],
-  'Hồ Chí Minh': ['Bình Dương', 'Bà Rịa - Vũng Tàu'],
-  'Đồng Nai': ['Bình Phước'],
-  'Tây Ninh': ['Long An'],
-  'Cần Thơ': ['Sóc Trăng', 'Hậu Giang'],
-  'Vĩnh Long': ['Bến Tre', 'Trà Vinh'],
-  'Đồng Tháp': ['Tiền Giang'],
-  'Cà Mau': ['Bạc Liêu'],
-  'An Giang': ['Kiên Giang'],
-  Huế: ['Thừa Thiên Huế'],
-};
 
 /** Aggregate tables, their triggers, the province mapping and a full rebuild function. */
 export async function up(knex: Knex): Promise<void> {
@@ -179,33 +203,37 @@ export async function up(knex: Knex): Promise<void> {
     t.date('period').notNullable();
   };
   const dimensions = (t: Knex.CreateTableBuilder) => {
-    for (const d of DIMENSIONS.split(', ')) t.text(d).notNullable();
+    // Byte order ("C"): keys are compared, not shown; the API sorts rows for people (Vietnamese collation).
+    for (const d of DIMENSION_LIST) t.specificType(d, 'text collate "C"').notNullable();
   };
+  const cube = (t: Knex.CreateTableBuilder) => t.specificType('cube', 'text collate "C"').notNullable();
   await knex.schema.createTable('stats_certificates', (t) => {
+    cube(t);
     grainAndPeriod(t);
     dimensions(t);
-    counters(t, ['issued', 'expiring', 'revoked', 'expired_revoked', 'suspended']);
-    t.primary(['grain', 'period', ...DIMENSIONS.split(', ')]);
+    counters(t, COUNTERS);
+    t.primary(['cube', 'grain', 'period', ...DIMENSION_LIST]);
   });
   await knex.schema.createTable('stats_certificates_org', (t) => {
     grainAndPeriod(t);
     t.uuid('organization_id').notNullable();
     dimensions(t);
     counters(t, ['issued']);
-    t.primary(['grain', 'period', 'organization_id', ...DIMENSIONS.split(', ')]);
+    t.primary(['grain', 'period', 'organization_id', ...DIMENSION_LIST]);
   });
   await knex.schema.createTable('stats_revocations', (t) => {
+    cube(t);
     grainAndPeriod(t);
-    t.text('reason').notNullable();
+    t.specificType('reason', 'text collate "C"').notNullable();
     dimensions(t);
     counters(t, ['revoked']);
-    t.primary(['grain', 'period', 'reason', ...DIMENSIONS.split(', ')]);
+    t.primary(['cube', 'grain', 'period', 'reason', ...DIMENSION_LIST]);
   });
   await knex.schema.createTable('stats_signing_accounts', (t) => {
     grainAndPeriod(t);
     t.uuid('organization_id').notNullable();
-    t.text('sector').notNullable();
-    t.text('province').notNullable();
+    t.specificType('sector', 'text collate "C"').notNullable();
+    t.specificType('province', 'text collate "C"').notNullable();
     counters(t, ['accounts']);
     t.primary(['grain', 'period', 'organization_id', 'sector', 'province']);
   });
@@ -218,8 +246,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(
     plpgsql(
       'kyso_stats_certificates_inserted',
-      `${upsertCertificateEvents(issuanceEvents('new_rows'))};
-       ${upsertOrganizationIssuance('new_rows')}`,
+      `${upsertCertificateEvents(issuanceEvents('new_rows'), 'add')};
+       ${upsertOrganizationIssuance('new_rows', 'add')}`,
     ),
   );
   await knex.raw(`
@@ -229,15 +257,15 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(
     plpgsql(
       'kyso_stats_status_changed',
-      `${upsertCertificateEvents(transitionEvents(TRIGGER_TRANSITIONS))};
-       ${upsertRevocations(TRIGGER_TRANSITIONS)}`,
+      `${upsertCertificateEvents(transitionEvents(TRIGGER_TRANSITIONS), 'add')};
+       ${upsertRevocations(TRIGGER_TRANSITIONS, 'add')}`,
     ),
   );
   await knex.raw(`
     create trigger stats_status_changed after insert on certificate_status_changes
     referencing new table as new_rows for each statement execute function kyso_stats_status_changed()`);
 
-  await knex.raw(plpgsql('kyso_stats_signing_accounts_inserted', upsertSigningAccounts('new_rows')));
+  await knex.raw(plpgsql('kyso_stats_signing_accounts_inserted', upsertSigningAccounts('new_rows', 'add')));
   // signing_accounts comes with migration 004 (signing accounts); guarded so that statistics migrate without it.
   if (await knex.schema.hasTable('signing_accounts')) {
     await knex.raw(`
@@ -248,16 +276,18 @@ export async function up(knex: Knex): Promise<void> {
   // Recomputes every aggregate from the certificates, their history and the signing accounts
   // (after a bulk load with triggers disabled, or to check the triggers' arithmetic).
   const rebuildSigningAccounts = (await knex.schema.hasTable('signing_accounts'))
-    ? `${upsertSigningAccounts('signing_accounts')};`
+    ? `${upsertSigningAccounts('signing_accounts', 'fill')};`
     : '';
   await knex.raw(`
     create or replace function kyso_stats_rebuild() returns void language plpgsql as $fn$
     begin
       truncate stats_certificates, stats_certificates_org, stats_revocations, stats_signing_accounts;
-      ${upsertCertificateEvents(issuanceEvents('certificates'))};
-      ${upsertOrganizationIssuance('certificates')};
-      ${upsertCertificateEvents(transitionEvents(HISTORY_TRANSITIONS))};
-      ${upsertRevocations(HISTORY_TRANSITIONS)};
+      ${upsertCertificateEvents(
+        `select * from (${issuanceEvents('certificates')}) i union all select * from (${transitionEvents(HISTORY_TRANSITIONS)}) t`,
+        'fill',
+      )};
+      ${upsertOrganizationIssuance('certificates', 'fill')};
+      ${upsertRevocations(HISTORY_TRANSITIONS, 'fill')};
       ${rebuildSigningAccounts}
     end $fn$`);
 }

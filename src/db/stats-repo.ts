@@ -13,6 +13,8 @@ export interface KeyColumn {
 /** What to sum over which rows of an aggregate table, grouped by which keys. */
 export interface AggregateQuery {
   table: AggregateTable;
+  /** For tables kept per cube (src/stats/cubes.ts): the cube to read. */
+  cube?: string;
   keys: readonly KeyColumn[];
   /** Output name → SQL of a column that labels a group without splitting it, e.g. `min(o.name)`. */
   labels: Readonly<Record<string, string>>;
@@ -23,11 +25,12 @@ export interface AggregateQuery {
   joinOrganizations: boolean;
 }
 
-/** Sums an aggregate table over period ranges, grouped and ordered by the keys. */
+/** Sums an aggregate table over period ranges, grouped by the keys (unordered). */
 export async function sumAggregates(knex: Knex, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
   const q = knex({ s: query.table });
   if (query.joinProvinceMappings) q.leftJoin({ pm: 'province_mappings' }, 'pm.province', 's.province');
   if (query.joinOrganizations) q.leftJoin({ o: 'organizations' }, 'o.id', 's.organization_id');
+  if (query.cube !== undefined) q.where('s.cube', query.cube);
   q.where((any) => {
     for (const range of query.ranges) {
       any.orWhere((w) => {
@@ -45,7 +48,7 @@ export async function sumAggregates(knex: Knex, query: AggregateQuery): Promise<
   ]);
   if (query.keys.length) {
     const positions = query.keys.map((_, i) => i + 1).join(', ');
-    q.groupByRaw(positions).orderByRaw(positions);
+    q.groupByRaw(positions);
   }
   q.havingRaw(`${sums[0]![1]} <> 0`);
   return q;

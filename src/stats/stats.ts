@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Principal } from '../auth/principal.js';
 import { sumAggregates, type AggregateTable, type KeyColumn } from '../db/stats-repo.js';
+import { CERTIFICATE_CUBES, REVOCATION_CUBES, smallestCube } from './cubes.js';
 import { decompose, nextDay, type Grain, type PeriodRange } from './periods.js';
 
 /** Grouping keys and the SQL each reads from an aggregate row `s`. */
@@ -20,6 +21,8 @@ const KEY_SQL: Record<string, string> = {
   quarter: `to_char(s.period, 'YYYY-"Q"Q')`,
   month: `to_char(s.period, 'YYYY-MM')`,
 };
+
+const collator = new Intl.Collator('vi', { numeric: true });
 
 const TIME_KEYS = ['year', 'quarter', 'month'] as const;
 const PLACE_KEYS = ['sector', 'province', 'currentProvince'] as const;
@@ -134,11 +137,12 @@ export class StatisticsService {
     };
   }
 
-  private sum(table: AggregateTable, groupBy: string[], ranges: PeriodRange[], sums: Record<string, string>) {
+  private async sum(table: AggregateTable, groupBy: string[], ranges: PeriodRange[], sums: Record<string, string>) {
     const keys: KeyColumn[] = groupBy.map((name) => ({ name, sql: KEY_SQL[name]! }));
     const byOrganization = groupBy.includes('organization');
-    return sumAggregates(this.knex, {
+    const rows = await sumAggregates(this.knex, {
       table,
+      cube: cubeFor(table, groupBy),
       keys,
       labels: byOrganization ? { organizationName: 'min(o.name)' } : {},
       sums,
@@ -146,7 +150,26 @@ export class StatisticsService {
       joinProvinceMappings: groupBy.includes('currentProvince'),
       joinOrganizations: byOrganization,
     });
+    // Sorted here rather than in SQL: Vietnamese alphabetical order (Đ after D), organizations by name.
+    const sortKeys = groupBy.map((k) => (k === 'organization' ? 'organizationName' : k));
+    return rows.sort((a, b) => {
+      for (const k of sortKeys) {
+        const c = collator.compare(String(a[k] ?? ''), String(b[k] ?? ''));
+        if (c) return c;
+      }
+      return 0;
+    });
   }
+}
+
+const CUBE_DIMENSIONS = new Set(['reason', 'holder', 'medium', 'sector', 'province', 'issuer']);
+
+/** The smallest cube of a per-cube table that keeps the dimensions `groupBy` needs. */
+function cubeFor(table: AggregateTable, groupBy: string[]): string | undefined {
+  const cubes = table === 'stats_certificates' ? CERTIFICATE_CUBES : table === 'stats_revocations' ? REVOCATION_CUBES : undefined;
+  if (!cubes) return undefined;
+  const dimensions = groupBy.map((k) => (k === 'currentProvince' ? 'province' : k)).filter((k) => CUBE_DIMENSIONS.has(k));
+  return smallestCube(cubes, dimensions);
 }
 
 /** The grouping columns of a result row, in groupBy order (plus the organization's name). */
