@@ -8,7 +8,10 @@ import type { RouteDefiner } from '../route.js';
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
-  .refine((v) => new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v, 'not a calendar date');
+  .refine((v) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+  }, 'not a calendar date');
 
 /** `groupBy=a,b` restricted to `allowed`, as a list without repeats. */
 const groupBy = (allowed: readonly string[]) =>
