@@ -88,13 +88,40 @@ export class CmsSignatureBuilder {
   }
 
   /**
-   * Signs many content digests at one signing time (sign-hash): each gets its own signed
-   * attributes and signature; the signatures run concurrently on the signer.
+   * Signs many content digests at one signing time (sign-hash), all detached. The signed
+   * attributes and the whole ContentInfo are encoded once per call as templates, through the same
+   * code as `sign`; each signature then only copies them and writes its digest and signature value
+   * in place. The signatures run concurrently on the signer.
    */
   async signDigests(digests: readonly Uint8Array[], signingTime?: Date): Promise<Buffer[]> {
-    const signed = digests.map((digest) => this.signedAttributes(digest, signingTime));
-    const signatures = await Promise.all(signed.map((attributes) => this.signer.sign(attributes)));
-    return signed.map((attributes, i) => this.assemble(attributes, signatures[i]!));
+    if (digests.length === 0) return [];
+    const length = digests[0]!.length;
+    if (digests.some((d) => d.length !== length)) throw new Error('all digests of one call must have the same length');
+    // The attributes' DER order cannot depend on the digest: they differ in their type OIDs, which precede it.
+    const attributes = this.signedAttributes(Buffer.alloc(length), signingTime);
+    const digestAt = locateDigest(attributes, length);
+    const signed = digests.map((digest) => {
+      const copy = Buffer.from(attributes);
+      copy.set(digest, digestAt);
+      return copy;
+    });
+    const signatures = await Promise.all(signed.map((a) => this.signer.sign(a)));
+    const templates = new Map<number, { der: Buffer; attributesAt: number }>();
+    return signed.map((a, i) => {
+      const signature = signatures[i]!;
+      let template = templates.get(signature.length);
+      if (!template) {
+        const der = this.assemble(attributes, Buffer.alloc(signature.length));
+        // Detached, no unsigned attributes: the DER ends with [0] attributes, the algorithm, OCTET STRING signature.
+        const tail = attributes.length + this.signer.algorithm.identifierDer.length + octetString(signature).length;
+        template = { der, attributesAt: der.length - tail };
+        templates.set(signature.length, template);
+      }
+      const out = Buffer.from(template.der);
+      out.set(a.subarray(1), template.attributesAt + 1); // keeps the [0] IMPLICIT tag of the template
+      out.set(signature, out.length - signature.length);
+      return out;
+    });
   }
 
   /** Wraps signed attributes, their signature and unsigned attributes into a DER ContentInfo. */
@@ -120,6 +147,14 @@ export class CmsSignatureBuilder {
     );
     return sequence(oid(CMS_OID.signedData), explicit(0, signedData));
   }
+}
+
+/** Offset of the messageDigest value (a zero digest of `length` bytes) inside encoded signed attributes. */
+function locateDigest(attributes: Buffer, length: number): number {
+  const header = attribute(CMS_OID.messageDigest, octetString(Buffer.alloc(length)));
+  const at = attributes.indexOf(header);
+  if (at < 0) throw new Error('messageDigest attribute not found');
+  return at + header.length - length;
 }
 
 /** An Attribute (RFC 5652 §5.3) with one value. */

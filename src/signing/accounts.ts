@@ -1,5 +1,4 @@
-import { createPrivateKey, generateKeyPair, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, generateKeyPair, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit, type AuditEvent } from '../audit/audit.js';
 import { requireRole } from '../auth/authorize.js';
@@ -64,8 +63,6 @@ export interface UnlockedAccount {
   readonly certificates: Buffer[];
 }
 
-const generateKeyPairAsync = promisify(generateKeyPair);
-
 /**
  * Centralized signing accounts (product.md `remote` medium): kyso generates the key, issues its
  * certificate through the normal lifecycle, and keeps the key wrapped under the holder's PIN and
@@ -127,18 +124,16 @@ export class SigningAccountService {
       await Promise.all(
         candidates.map(async ({ index, input }) => {
           const keyAlgorithm = input.keyAlgorithm ?? 'ecdsa-p256';
-          const privateKey = await generateKey(keyAlgorithm);
-          const signer = new KeyObjectSigner(privateKey);
+          const { publicKeyInfo, pkcs8 } = await generateKey(keyAlgorithm);
           try {
-            this.issuance.check(this.issueInput(input, signer.publicKeyInfo), organizations.get(input.organizationId));
+            this.issuance.check(this.issueInput(input, publicKeyInfo), organizations.get(input.organizationId));
           } catch (err) {
             refuse(index, err);
             return [];
           }
           const id = randomUUID();
-          const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
           const { wrappedKey, kdf } = await wrapWithPin(this.masterKey, this.random, id, input.pin, pkcs8);
-          return [{ index, input, id, keyAlgorithm, signer, wrappedKey, kdf }];
+          return [{ index, input, id, keyAlgorithm, publicKeyInfo, wrappedKey, kdf }];
         }),
       )
     ).flat();
@@ -148,7 +143,7 @@ export class SigningAccountService {
         const issued = await this.issuance.issueManyInTransaction(
           trx,
           actor,
-          prepared.map((p) => this.issueInput(p.input, p.signer.publicKeyInfo)),
+          prepared.map((p) => this.issueInput(p.input, p.publicKeyInfo)),
         );
         const accounts: SigningAccountRow[] = prepared.map((p, i) => ({
           id: p.id,
@@ -348,10 +343,14 @@ function lockedError(): Locked {
   return new Locked(`the signing account is locked after ${MAX_PIN_ATTEMPTS} wrong PINs: an officer must unlock it`);
 }
 
-/** P-256 keys are generated inline (~0.1 ms); RSA-2048 (~100 ms and up) on the thread pool. */
-async function generateKey(algorithm: KeyAlgorithm): Promise<KeyObject> {
-  if (algorithm === 'rsa-2048') return (await generateKeyPairAsync('rsa', { modulusLength: 2048 })).privateKey;
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+/** A fresh key pair as DER (SubjectPublicKeyInfo, PKCS#8), generated on the thread pool. */
+function generateKey(algorithm: KeyAlgorithm): Promise<{ publicKeyInfo: Buffer; pkcs8: Buffer }> {
+  const encoding = { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } } as const;
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, publicKeyInfo: Buffer, pkcs8: Buffer) => (err ? reject(err) : resolve({ publicKeyInfo, pkcs8 }));
+    if (algorithm === 'rsa-2048') generateKeyPair('rsa', { modulusLength: 2048, ...encoding }, done);
+    else generateKeyPair('ec', { namedCurve: 'P-256', ...encoding }, done);
+  });
 }
 
 function toView(row: SigningAccountRecord, now: Date): SigningAccountView {

@@ -82,6 +82,20 @@ describe('CmsSignatureBuilder', () => {
     }
   });
 
+  for (const key of ['rsa', 'p256'] as const) {
+    it(`signDigests (the sign-hash path) emits exactly the reference bytes for each digest, ${key}`, async () => {
+      const signer = replaying(key === 'rsa' ? pki.rsaSigner : pki.p256Signer);
+      const chain = [key === 'rsa' ? pki.rsaDer : pki.p256Der, pki.caDer];
+      const digests = ['a', 'b', 'c', 'd'].map((s) => sha256(Buffer.from(s)));
+      const batch = await new CmsSignatureBuilder(signer, chain).signDigests(digests, GOLDEN_TIME);
+      expect(batch).toHaveLength(4);
+      for (const [i, digest] of digests.entries()) {
+        const reference = await buildSignedDataReference(signer, chain, { digest, signingTime: GOLDEN_TIME });
+        expect(batch[i]!.toString('hex')).toBe(reference.toString('hex'));
+      }
+    });
+  }
+
   it('sorts the signed attributes by their DER encoding (PKI.js#402)', async () => {
     const builder = new CmsSignatureBuilder(pki.p256Signer, [pki.p256Der, pki.caDer]);
     const der = await builder.sign({ digest: sha256(DOCUMENT), signingTime: GOLDEN_TIME });
