@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { CertificateAuthorities } from '../ca/authorities.js';
 import type { Clock } from '../clock.js';
-import { certificatesByIssuerSerial, trustAnchorCertificates, type StoredCertificateStatus } from '../db/verification-repo.js';
+import {
+  certificatesByIssuerSerial,
+  trustAnchorCertificates,
+  verificationVersion,
+  type StoredCertificateStatus,
+  type VerificationVersion,
+} from '../db/verification-repo.js';
 import { BadRequest, Refused } from '../errors.js';
 import { serialHex } from '../pki/certificate.js';
 import { derFromPemOrDer } from '../pki/pem.js';
@@ -30,11 +36,20 @@ export interface VerificationInput {
  * signer's certificate by kyso's own status records (api.md "Verification").
  */
 export class VerificationService {
+  private readonly version: () => Promise<VerificationVersion>;
+  private anchorsVersion: string | undefined;
+  private anchors: CertificateFacts[] = [];
+  private statusVersion = -1;
+  /** Status rows by `issuerNameHash/serial` (null: kyso has none), valid while no status changes. */
+  private readonly statuses = new Map<string, { row: StoredCertificateStatus | null; at: number }>();
+
   constructor(
     private readonly knex: Knex,
     private readonly clock: Clock,
     private readonly authorities: CertificateAuthorities,
-  ) {}
+  ) {
+    this.version = coalesced(() => verificationVersion(knex));
+  }
 
   /** The verification report for `input`; a bad signature is a report, not an error. */
   async verify(input: VerificationInput): Promise<VerificationReport> {
@@ -58,7 +73,7 @@ export class VerificationService {
       }
     }
 
-    const records = await this.statusRecords(examined);
+    const records = await this.statusRecords(examined, context.now.getTime());
     const reports = examined.signatures.map(({ format, exam }) => {
       const row = exam.signerCert && records.get(exam.signerCert.fingerprint);
       return conclude(exam, {
@@ -86,28 +101,80 @@ export class VerificationService {
 
   /** Built-in root and issuing CAs and trust anchors are trusted; kyso's TSA and OCSP certificates are known. */
   private async context(): Promise<VerificationContext> {
+    const version = await this.version();
+    if (version.anchors !== this.anchorsVersion) {
+      this.anchors = readable(await trustAnchorCertificates(this.knex));
+      this.anchorsVersion = version.anchors;
+    }
+    if (version.statusChange !== this.statusVersion) {
+      this.statuses.clear();
+      this.statusVersion = version.statusChange;
+    }
     const authorities = this.authorities.all();
     const isCa = (kind: string) => kind === 'root' || kind === 'issuing';
-    const anchors = await trustAnchorCertificates(this.knex);
     return {
-      trusted: [
-        ...authorities.filter((a) => isCa(a.kind)).map((a) => certificateFacts(a.certificateDer)),
-        ...readable(anchors),
-      ],
+      trusted: [...authorities.filter((a) => isCa(a.kind)).map((a) => certificateFacts(a.certificateDer)), ...this.anchors],
       known: authorities.filter((a) => !isCa(a.kind)).map((a) => certificateFacts(a.certificateDer)),
       now: this.clock.now(),
     };
   }
 
-  /** kyso's records of the signers' certificates, by fingerprint (looked up by issuer and serial). */
-  private async statusRecords(examined: DocumentExamination): Promise<Map<string, StoredCertificateStatus>> {
-    const leaves = examined.signatures.flatMap(({ exam }) => (exam.signerCert ? [exam.signerCert] : []));
-    const rows = await certificatesByIssuerSerial(
-      this.knex,
-      [...new Map(leaves.map((c) => [c.fingerprint, { issuerNameHash: sha256Hex(c.issuerDer), serial: c.serial }])).values()],
-    );
-    return new Map(rows.map((row) => [row.fingerprint, row]));
+  /**
+   * kyso's records of the signers' certificates, by fingerprint, looked up by issuer and serial.
+   * Kept while no status changes (and at most STATUS_REUSE_MS, in case a change committed out of
+   * sequence order), so a revocation shows in the next verification.
+   */
+  private async statusRecords(examined: DocumentExamination, now: number): Promise<Map<string, StoredCertificateStatus>> {
+    const keys = new Map<string, { issuerNameHash: string; serial: string }>();
+    for (const { exam } of examined.signatures) {
+      if (!exam.signerCert) continue;
+      const key = { issuerNameHash: sha256Hex(exam.signerCert.issuerDer), serial: exam.signerCert.serial };
+      keys.set(`${key.issuerNameHash}/${key.serial}`, key);
+    }
+    const stale = [...keys].filter(([id]) => !(now - (this.statuses.get(id)?.at ?? -Infinity) < STATUS_REUSE_MS));
+    if (stale.length) {
+      const version = this.statusVersion;
+      const rows = await certificatesByIssuerSerial(this.knex, stale.map(([, key]) => key));
+      for (const [id] of stale) {
+        const row = rows.find((r) => `${r.issuer_name_hash}/${r.serial}` === id) ?? null;
+        if (version === this.statusVersion) this.statuses.set(id, { row, at: now });
+      }
+      if (this.statuses.size > MAX_CACHED_STATUSES) this.statuses.clear();
+      return byFingerprint(rows);
+    }
+    return byFingerprint([...keys.keys()].flatMap((id) => this.statuses.get(id)?.row ?? []));
   }
+}
+
+const STATUS_REUSE_MS = 10_000;
+const MAX_CACHED_STATUSES = 100_000;
+
+const byFingerprint = (rows: StoredCertificateStatus[]) => new Map(rows.map((row) => [row.fingerprint, row]));
+
+/**
+ * `read` shared among concurrent callers without ever handing a caller a value read before it
+ * arrived: a caller that comes while a read is under way waits for the next one, which all such
+ * callers share (one query serves a burst of verifications).
+ */
+function coalesced<T>(read: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  let queued: Promise<T> | undefined;
+  const start = (): Promise<T> => {
+    const current: Promise<T> = read().finally(() => {
+      if (running === current) running = undefined;
+    });
+    return (running = current);
+  };
+  return () => {
+    if (!running) return start();
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return start();
+      });
+    return queued;
+  };
 }
 
 const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');

@@ -1,7 +1,8 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { serialHex } from '../certificate.js';
 import { subjectPublicKeyBits } from '../extensions.js';
-import { decodeName, formatName } from '../name.js';
+import { readNameAttributes } from '../der-reader.js';
+import { formatName } from '../name.js';
 import { OID } from '../oids.js';
 import { publicKeyOf, readAlgorithm, type AlgorithmIdentifier } from './algorithms.js';
 import {
@@ -82,7 +83,7 @@ function readCertificate(der: Buffer, fingerprint: string): CertificateFacts {
   const extensions = fields.slice(i).find((f) => f.tag === 0xa3);
   const signatureBits = content(expectTag(signatureTlv, 0x03, 'a signature BIT STRING'));
   const serialBytes = integerBytes(serialTlv);
-  const subjectAttributes = decodeName(raw(subject));
+  const subjectAttributes = readNameAttributes(der, subject);
   const facts: Omit<CertificateFacts, 'publicKey' | 'subjectDn' | 'issuerDn' | 'uids'> = {
     der,
     fingerprint,
@@ -103,7 +104,7 @@ function readCertificate(der: Buffer, fingerprint: string): CertificateFacts {
     ...facts,
     publicKey: publicKeyOf(facts.spki),
     subjectDn: formatName(subjectAttributes),
-    issuerDn: formatName(decodeName(facts.issuerDer)),
+    issuerDn: formatName(readNameAttributes(der, issuer)),
     uids: subjectAttributes.filter((a) => a.type === OID.userId).map((a) => a.value),
   };
 }

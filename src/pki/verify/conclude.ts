@@ -1,5 +1,7 @@
 import { serialHex } from '../certificate.js';
-import { decodeName, formatName } from '../name.js';
+import { readNameAttributes } from '../der-reader.js';
+import { formatName } from '../name.js';
+import { readTlv } from './der-reader.js';
 import type { CertificateFacts } from './certificate-facts.js';
 import type { Examination } from './examine.js';
 import { failed, indeterminate, worst, type Finding, type Indication, type SubIndication } from './findings.js';
@@ -130,7 +132,7 @@ function signerOfSid(exam: Examination): SignatureReport['signer'] {
   if (exam.sid.kind === 'keyId') return { subject: '', uid: [], serial: '', issuer: '' };
   let issuer = '';
   try {
-    issuer = formatName(decodeName(exam.sid.issuerDer));
+    issuer = formatName(readNameAttributes(exam.sid.issuerDer, readTlv(exam.sid.issuerDer)));
   } catch {
     // an unreadable issuer name is already a reason the signer's certificate was not found
   }

@@ -1,12 +1,13 @@
+import { DerError, decodeOid, readTime as readDerTime } from '../der-reader.js';
+
 /**
- * A small BER/DER reader for the verification path. Verification runs thousands of times a second
- * (issue 4: ≥ 2,000 CMS verifications/s) and asn1js parsing dominates pkijs's cost (stack-notes.md),
- * so the verifier walks the bytes itself and keeps exact slices of what was signed. BER's
- * indefinite lengths and constructed strings are accepted because some signing tools stream CMS.
+ * The BER side of the verification path's reader. `src/pki/der-reader.ts` is strict DER (right for
+ * CSRs and certificates); a CMS may arrive as BER — `openssl cms -stream`, Windows and Java tools
+ * write indefinite lengths and constructed OCTET STRINGs — so elements here carry their buffer and
+ * accept both, while OIDs, times and names are decoded by the strict reader's functions.
  */
 
-/** Thrown on bytes that are not well-formed BER. */
-export class DerError extends Error {}
+export { DerError };
 
 /** One tag-length-value element, as offsets into the buffer it was read from. */
 export interface Tlv {
@@ -99,23 +100,7 @@ export function octetString(tlv: Tlv | undefined, what: string): Buffer {
 }
 
 /** Dotted notation of an OBJECT IDENTIFIER element. */
-export function readOid(tlv: Tlv | undefined): string {
-  const t = expectTag(tlv, 0x06, 'an OBJECT IDENTIFIER');
-  const bytes = content(t);
-  if (bytes.length === 0) throw new DerError('empty OBJECT IDENTIFIER');
-  const arcs: number[] = [];
-  let value = 0;
-  for (const byte of bytes) {
-    value = value * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      arcs.push(value);
-      value = 0;
-    }
-  }
-  const first = arcs.shift()!;
-  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
-  return [...head, ...arcs].join('.');
-}
+export const readOid = (tlv: Tlv | undefined): string => decodeOid(content(expectTag(tlv, 0x06, 'an OBJECT IDENTIFIER')));
 
 /** The magnitude bytes of a non-negative INTEGER (the sign-padding 0x00 removed). */
 export function integerBytes(tlv: Tlv | undefined): Buffer {
@@ -132,22 +117,8 @@ export function smallInteger(tlv: Tlv | undefined): number {
   return bytes.reduce((n, b) => n * 256 + b, 0);
 }
 
-/** UTCTime (tag 0x17) or GeneralizedTime (0x18) in the forms X.509 and CMS use. */
+/** UTCTime or GeneralizedTime, in the Zulu-with-seconds form RFC 5280 §4.1.2.5 and RFC 5652 §11.3 require. */
 export function readTime(tlv: Tlv | undefined): Date {
-  if (!tlv || (tlv.tag !== 0x17 && tlv.tag !== 0x18)) throw new DerError('expected a Time');
-  const text = content(tlv).toString('latin1');
-  const m =
-    tlv.tag === 0x17
-      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(Z|[+-]\d{4})$/.exec(text)
-      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?(Z|[+-]\d{4})?$/.exec(text);
-  if (!m) throw new DerError(`bad time ${text}`);
-  let year = Number(m[1]);
-  // RFC 5280 §4.1.2.5.1: two-digit years 50–99 are 19xx
-  if (tlv.tag === 0x17) year += year >= 50 ? 1900 : 2000;
-  const fraction = tlv.tag === 0x18 && m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
-  const zone = tlv.tag === 0x17 ? m[7]! : (m[8] ?? 'Z');
-  const ms =
-    Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)) + fraction;
-  const offset = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3))) * 60_000;
-  return new Date(ms - offset);
+  if (!tlv) throw new DerError('expected a Time');
+  return readDerTime(tlv.buf, tlv);
 }

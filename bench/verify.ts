@@ -1,0 +1,112 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { PROFILES } from '../src/certificates/profiles.js';
+import { CmsSignatureBuilder } from '../src/pki/cms.js';
+import { EndEntityEncoder } from '../src/pki/end-entity.js';
+import { encodeName } from '../src/pki/name.js';
+import { OID } from '../src/pki/oids.js';
+import { randomSerial } from '../src/pki/serial.js';
+import { KeyObjectSigner } from '../src/pki/signer.js';
+import { conclude } from '../src/pki/verify/conclude.js';
+import { examineCms } from '../src/pki/verify/document.js';
+import { certificateFacts } from '../src/pki/verify/certificate-facts.js';
+import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
+
+const DISTINCT_SIGNERS = Number(process.env.BENCH_VERIFY_SIGNERS ?? 2000);
+const SECONDS = 3;
+const CONCURRENCY = 8;
+const DOCUMENT = Buffer.from('Học bạ số — lớp 12A1, năm học 2025-2026 — '.repeat(50), 'utf8');
+
+/**
+ * CMS verification throughput (issue 4 target: ≥ 2,000/s): detached CAdES-B-B P-256 signatures
+ * chaining to the built-in CA, (1) the pure verifier with a signer seen before, (2) with a new
+ * signer certificate every time (parse + chain signatures not yet cached), (3) the service with its
+ * database look-ups, for a known and for a new signer, (4) through HTTP with 8 requests in flight. Reference: openssl speed ecdsap256
+ * verify on one core — one CMS verification costs at least one ECDSA verify plus the digest.
+ */
+export async function run(): Promise<void> {
+  const reference = { name: 'openssl speed ecdsap256 verify (1 core)', perSecond: opensslSpeed('ecdsap256').verify };
+  const bench = await startBenchKyso();
+  try {
+    const { authorities, verification } = bench.kyso.services;
+    const issuing = authorities.issuing();
+    const chain = authorities.chain(issuing).map((a) => a.certificateDer);
+    const encoder = new EndEntityEncoder(
+      PROFILES.individual!,
+      { name: issuing.name, subjectDer: issuing.subjectDer, keyId: issuing.keyId, algorithm: issuing.signer.algorithm },
+      bench.kyso.services.config.publicUrl,
+    );
+    const digest = createHash('sha256').update(DOCUMENT).digest();
+    const now = new Date();
+    const signatures: Buffer[] = [];
+    for (let i = 0; i < DISTINCT_SIGNERS; i++) {
+      const signer = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+      const tbs = encoder.tbs({
+        serialNumber: randomSerial(),
+        notBefore: new Date(now.getTime() - 60_000),
+        notAfter: new Date(now.getTime() + 365 * 864e5),
+        subjectDer: encodeName([{ type: OID.countryName, value: 'VN' }, { type: OID.commonName, value: `Giáo viên ${i}` }, { type: OID.userId, value: `CCCD:${String(1e11 + i)}` }]),
+        publicKeyInfo: Buffer.from(signer.publicKeyInfo),
+      });
+      const leaf = encoder.certificate(tbs, issuing.signer.signSync(tbs));
+      signatures.push(await new CmsSignatureBuilder(signer, [leaf, ...chain]).sign({ digest, signingTime: now }));
+    }
+    const context = {
+      trusted: chain.map((der) => certificateFacts(der)),
+      known: [],
+      now,
+    };
+    const verifyPure = (signature: Buffer) => {
+      const examined = examineCms(signature, DOCUMENT, context);
+      const reports = examined.signatures.map(({ format, exam }) => conclude(exam, { now, format }));
+      if (reports[0]?.indication !== 'TOTAL_PASSED') throw new Error(`unexpected ${JSON.stringify(reports[0])}`);
+    };
+
+    // (2) first: every certificate is new to the verifier's caches (half kept new for the service)
+    const fresh = signatures.splice(signatures.length / 2);
+    const cold = await timed(async () => signatures.forEach(verifyPure));
+    // (1) one signer, over and over
+    let hot = 0;
+    const hotSeconds = await timed(async () => {
+      const end = Date.now() + SECONDS * 1000;
+      while (Date.now() < end) for (let i = 0; i < 100; i++, hot++) verifyPure(signatures[0]!);
+    });
+    report('pure verifier, signer seen before', hot / hotSeconds, reference);
+    report(`pure verifier, ${signatures.length} new signers`, signatures.length / cold, reference);
+
+    // (3) the service: one coalesced version query per call; kyso's status record read once per new signer
+    for (const [label, pick] of [
+      ['service, signer seen before', () => signatures[0]!],
+      ['service, a new signer every call (status query)', (i: number) => fresh[i % fresh.length]!],
+    ] as const) {
+      let served = 0;
+      const seconds = await timed(async () => {
+        const end = Date.now() + SECONDS * 1000;
+        while (Date.now() < end) {
+          const result = await verification.verify({ document: DOCUMENT, signature: pick(served++) });
+          if (result.indication !== 'TOTAL_PASSED') throw new Error(`unexpected ${result.indication}`);
+        }
+      });
+      report(label, served / seconds, reference);
+    }
+
+    // (4) HTTP, JSON with base64, several requests in flight
+    const body = JSON.stringify({ document: DOCUMENT.toString('base64'), signature: signatures[0]!.toString('base64') });
+    let sent = 0;
+    const httpSeconds = await timed(async () => {
+      const end = Date.now() + SECONDS * 1000;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (Date.now() < end) {
+            const res = await fetch(`${bench.kyso.url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+            sent++;
+            const verdict = (await res.json()) as { indication: string };
+            if (verdict.indication !== 'TOTAL_PASSED') throw new Error(`unexpected ${JSON.stringify(verdict)}`);
+          }
+        }),
+      );
+    });
+    report(`HTTP POST /api/v1/verify, ${CONCURRENCY} in flight, signer seen before`, sent / httpSeconds, reference);
+  } finally {
+    await bench.close();
+  }
+}
