@@ -186,9 +186,16 @@ export function encodeResponseData(
   singleResponses: readonly Uint8Array[],
   nonce: Uint8Array | undefined,
 ): Buffer {
-  const fields = [identity.responderId, generalizedTime(producedAt), sequence(...singleResponses)];
+  const fields = [identity.responderId, producedAtDer(producedAt), sequence(...singleResponses)];
   if (nonce) fields.push(explicit(1, sequence(encodeExtension({ oid: OID.ocspNonce, critical: false, value: nonce }))));
   return sequence(...fields);
+}
+
+/** producedAt of the last response: every response within one second carries the same. */
+let lastProducedAt: { time: number; der: Buffer } = { time: NaN, der: Buffer.alloc(0) };
+function producedAtDer(date: Date): Buffer {
+  if (date.getTime() !== lastProducedAt.time) lastProducedAt = { time: date.getTime(), der: generalizedTime(date) };
+  return lastProducedAt.der;
 }
 
 const BASIC_RESPONSE_TYPE = oid(OID.ocspBasic);

@@ -46,8 +46,8 @@ const HASHES: readonly CertIdHash[] = ['sha1', 'sha256', 'sha384', 'sha512'];
  */
 export class OcspResponder {
   private issuers = new Map<string, Authority>();
-  private statuses = new Map<string, CertStatus>();
-  private responses = new Map<string, OcspAnswer & { producedAt: Date }>();
+  private readonly singles = new Map<string, CachedSingle>();
+  private readonly responses = new Map<string, { der: Buffer; producedAt: Date; nextUpdate: number }>();
   private counter = -1;
 
   constructor(
@@ -61,46 +61,44 @@ export class OcspResponder {
 
   /** Answers a DER OCSPRequest. Never throws: bad requests get malformedRequest, failures internalError. */
   async respond(requestDer: Buffer): Promise<OcspAnswer> {
-    let request;
-    try {
-      request = parseOcspRequest(requestDer);
-    } catch (err) {
-      if (err instanceof MalformedOcspRequest) return { der: MALFORMED };
-      throw err;
-    }
     try {
       const counter = await this.changes.latest();
       if (counter > this.counter) {
         this.counter = counter;
-        this.statuses.clear();
+        this.singles.clear();
         this.responses.clear();
       }
-      const key = request.nonce ? undefined : requestDer.toString('latin1');
       const now = this.clock.now();
-      if (key) {
-        const cached = this.responses.get(key);
-        if (cached && now.getTime() - cached.producedAt.getTime() < REUSE_MS) {
-          return { ...cached, maxAgeSeconds: secondsUntil(cached.producedAt.getTime() + OCSP_VALIDITY_MS, now) };
-        }
+      // A request without nonce asked again gets the same response: looked up before parsing.
+      const key = requestDer.toString('latin1');
+      const cached = this.responses.get(key);
+      if (cached && now.getTime() - cached.producedAt.getTime() < REUSE_MS) {
+        return { ...cached, maxAgeSeconds: secondsUntil(cached.nextUpdate, now) };
+      }
+      let request;
+      try {
+        request = parseOcspRequest(requestDer);
+      } catch (err) {
+        if (err instanceof MalformedOcspRequest) return { der: MALFORMED };
+        throw err;
       }
       const issuers = request.certIds.map((id) => this.issuerOf(id));
       // One response has one signer: the responder of the first CA kyso holds; CertIDs of other
       // issuers are unknown to it. A request about no CA of kyso's is answered by the issuing CA's.
       const ca = issuers.find((a) => a !== undefined) ?? this.authorities.issuing();
-      const statuses = await this.statusesOf(ca, request.certIds, issuers);
+      const singles = await this.singleResponses(ca, request.certIds, issuers, now, counter);
       const responder = await this.responders.forCa(ca);
-      const producedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
-      const nextUpdate = new Date(producedAt.getTime() + OCSP_VALIDITY_MS);
-      const singles = request.certIds.map((id, i) =>
-        encodeSingleResponse({ certId: id.der, status: statuses[i]!, thisUpdate: producedAt, nextUpdate }),
-      );
-      const data = encodeResponseData(responder.identity, producedAt, singles, request.nonce);
+      const producedAt = wholeSeconds(now);
+      const data = encodeResponseData(responder.identity, producedAt, singles.map((s) => s.der), request.nonce);
       const der = encodeOcspResponse(responder.identity, data, await responder.signer.sign(data));
-      if (!key) return { der };
-      if (this.responses.size >= MAX_CACHED) this.responses.clear();
-      const answer = { der, producedAt, maxAgeSeconds: secondsUntil(nextUpdate.getTime(), now) };
-      if (this.counter === counter) this.responses.set(key, answer);
-      return answer;
+      if (request.nonce) return { der };
+      const nextUpdate = Math.min(...singles.map((s) => s.thisUpdate.getTime() + OCSP_VALIDITY_MS));
+      const answer = { der, producedAt, nextUpdate };
+      if (this.counter === counter) {
+        if (this.responses.size >= MAX_CACHED) this.responses.clear();
+        this.responses.set(key, answer);
+      }
+      return { ...answer, maxAgeSeconds: secondsUntil(nextUpdate, now) };
     } catch (err) {
       this.logger.error({ err }, 'OCSP request failed');
       return { der: INTERNAL_ERROR };
@@ -127,31 +125,58 @@ export class OcspResponder {
     this.issuers = issuers;
   }
 
-  /** The status of each CertID: known ones from memory, the rest in one query. */
-  private async statusesOf(ca: Authority, ids: readonly OcspCertId[], issuers: ReadonlyArray<Authority | undefined>): Promise<CertStatus[]> {
-    const counter = this.counter;
-    const result: Array<CertStatus | undefined> = ids.map((id, i) =>
-      issuers[i]?.row.id === ca.row.id && id.serial ? this.statuses.get(`${ca.row.id}:${id.serial}`) : { kind: 'unknown' },
-    );
-    const missing = ids.filter((id, i) => result[i] === undefined).map((id) => id.serial!);
-    if (missing.length === 0) return result as CertStatus[];
+  /**
+   * The encoded SingleResponse of each CertID: from memory when answered in the last minute and no
+   * status has changed since, the rest looked up in one query.
+   */
+  private async singleResponses(
+    ca: Authority,
+    ids: readonly OcspCertId[],
+    issuers: ReadonlyArray<Authority | undefined>,
+    now: Date,
+    counter: number,
+  ): Promise<CachedSingle[]> {
+    const thisUpdate = wholeSeconds(now);
+    const single = (id: OcspCertId, status: CertStatus): CachedSingle => ({
+      der: encodeSingleResponse({ certId: id.der, status, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + OCSP_VALIDITY_MS) }),
+      thisUpdate,
+    });
+    const result = ids.map((id, i) => {
+      if (issuers[i]?.row.id !== ca.row.id || !id.serial) return single(id, { kind: 'unknown' });
+      const cached = this.singles.get(id.der.toString('latin1'));
+      return cached && now.getTime() - cached.thisUpdate.getTime() < REUSE_MS ? cached : undefined;
+    });
+    const missing = ids.filter((_, i) => result[i] === undefined).map((id) => id.serial!);
+    if (missing.length === 0) return result as CachedSingle[];
     const rows = new Map((await certificateStatuses(this.knex, ca.row.id, missing)).map((r) => [r.serial, r]));
-    if (this.statuses.size >= MAX_CACHED) this.statuses.clear();
     return ids.map((id, i) => {
       if (result[i]) return result[i];
       const row = rows.get(id.serial!);
       // A serial kyso never issued is unknown; it is not cached, so a later issuance shows at once.
-      if (!row) return { kind: 'unknown' };
+      if (!row) return single(id, { kind: 'unknown' });
       const revocation = revocationOf(row);
-      const status: CertStatus = revocation
-        ? { kind: 'revoked', revocationTime: revocation.at, reasonCode: revocation.reasonCode }
-        : { kind: 'good' };
-      if (this.counter === counter) this.statuses.set(`${ca.row.id}:${id.serial}`, status);
-      return status;
+      const answer = single(
+        id,
+        revocation ? { kind: 'revoked', revocationTime: revocation.at, reasonCode: revocation.reasonCode } : { kind: 'good' },
+      );
+      if (this.counter === counter) {
+        if (this.singles.size >= MAX_CACHED) this.singles.clear();
+        this.singles.set(id.der.toString('latin1'), answer);
+      }
+      return answer;
     });
   }
 }
 
+/** An encoded SingleResponse and the thisUpdate it carries. */
+interface CachedSingle {
+  readonly der: Buffer;
+  readonly thisUpdate: Date;
+}
+
+const wholeSeconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
+
+/** Whole seconds from `now` until `at` (ms), never negative. */
 function secondsUntil(at: number, now: Date): number {
   return Math.max(0, Math.floor((at - now.getTime()) / 1000));
 }

@@ -3,36 +3,39 @@ import { latestStatusChange, type CertificateStatusRow } from '../db/revocation-
 import { CRL_REASON_CODES, reasonCode } from '../pki/crl.js';
 
 /**
- * The certificate-status change counter, read fresh for every caller but with one query for
- * all callers that wait together: a caller never gets a value read before it arrived, so CRLs
- * and OCSP answers reflect every change committed before the request (on any instance).
+ * The certificate-status change counter, read fresh for every caller but with one query for all
+ * callers that wait together: a caller never gets a value read before it arrived, so CRLs and OCSP
+ * answers reflect every change committed before the request (on any instance). Callers arriving
+ * in the same turn of the event loop, or while a read is under way, share the next read — PGlite
+ * runs a query almost synchronously, so without the turn's grace every caller would read alone.
  */
 export class StatusChanges {
   private running: Promise<number> | undefined;
-  private queued: Promise<number> | undefined;
+  private next: Promise<number> | undefined;
 
   constructor(private readonly knex: Knex) {}
 
   /** The latest status-change id, read after this call began. */
   latest(): Promise<number> {
-    if (!this.running) return (this.running = this.read());
-    // The query under way may have started before this caller arrived: join the next one.
-    this.queued ??= this.running
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        return (this.running = this.read());
-      });
-    return this.queued;
+    this.next ??= (this.running ? this.running.then(noop, noop) : new Promise<void>((resolve) => setImmediate(resolve))).then(() => {
+      this.next = undefined;
+      const read = latestStatusChange(this.knex);
+      this.running = read;
+      read.then(
+        () => this.finished(read),
+        () => this.finished(read),
+      );
+      return read;
+    });
+    return this.next;
   }
 
-  private read(): Promise<number> {
-    const query: Promise<number> = latestStatusChange(this.knex).finally(() => {
-      if (this.running === query) this.running = undefined;
-    });
-    return query;
+  private finished(read: Promise<number>): void {
+    if (this.running === read) this.running = undefined;
   }
 }
+
+const noop = (): void => undefined;
 
 /** How a not-active certificate is revoked: when, and with which RFC 5280 reason code. */
 export interface Revocation {
