@@ -1,0 +1,137 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCertificate } from '../../src/pki/certificate.js';
+import { CmsSignatureBuilder } from '../../src/pki/cms.js';
+import { basicConstraintsValue, keyUsageValue, KeyUsageBit } from '../../src/pki/extensions.js';
+import { encodeName } from '../../src/pki/name.js';
+import { OID } from '../../src/pki/oids.js';
+import { KeyObjectSigner } from '../../src/pki/signer.js';
+import { certificateFacts } from '../../src/pki/verify/certificate-facts.js';
+import { conclude } from '../../src/pki/verify/conclude.js';
+import { examineCms } from '../../src/pki/verify/document.js';
+import type { Examination, VerificationContext } from '../../src/pki/verify/examine.js';
+import { parsePdfDate } from '../../src/pki/verify/pdf.js';
+
+const DOCUMENT = Buffer.from('Sổ điểm lớp 11B2\n', 'utf8');
+const NOW = new Date('2026-06-01T00:00:00Z');
+const day = (n: number) => new Date(NOW.getTime() + n * 86400_000);
+
+const caSigner = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+const signer = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+const caName = encodeName([{ type: OID.commonName, value: 'Pure Test CA' }]);
+let caDer: Buffer;
+let context: VerificationContext;
+
+/** A certificate for `signer`'s key under the test CA. */
+const leaf = (commonName: string, serial: string, notBefore = day(-100), notAfter = day(100)) =>
+  buildCertificate(
+    {
+      serialNumber: Buffer.from(serial, 'hex'),
+      issuer: caName,
+      subject: encodeName([{ type: OID.commonName, value: commonName }]),
+      notBefore,
+      notAfter,
+      subjectPublicKeyInfo: signer.publicKeyInfo,
+      extensions: [{ oid: OID.keyUsage, critical: true, value: keyUsageValue([KeyUsageBit.digitalSignature]) }],
+    },
+    caSigner,
+  );
+
+const digest = createHash('sha256').update(DOCUMENT).digest();
+
+beforeAll(async () => {
+  caDer = await buildCertificate(
+    {
+      serialNumber: Buffer.from('01', 'hex'),
+      issuer: caName,
+      subject: caName,
+      notBefore: day(-1000),
+      notAfter: day(1000),
+      subjectPublicKeyInfo: caSigner.publicKeyInfo,
+      extensions: [{ oid: OID.basicConstraints, critical: true, value: basicConstraintsValue(true) }],
+    },
+    caSigner,
+  );
+  context = { trusted: [certificateFacts(caDer)], known: [], now: NOW };
+});
+
+/** Examines one detached CMS over DOCUMENT. */
+function examineOne(cms: Buffer): Examination {
+  const examined = examineCms(cms, DOCUMENT, context);
+  expect(examined.problem).toBeUndefined();
+  return examined.signatures[0]!.exam;
+}
+
+describe('signing-certificate-v2 binding (RFC 5035)', () => {
+  it('refuses a certificate swapped for another with the same issuer, serial and key (NO_SIGNING_CERTIFICATE_FOUND)', async () => {
+    const named = await leaf('Alice', '2a');
+    const substitute = await leaf('Alicf', '2a'); // same length, issuer, serial and key: only the ESS hash tells them apart
+    const cms = await new CmsSignatureBuilder(signer, [named, caDer]).sign({ digest, signingTime: day(-1) });
+    expect(conclude(examineOne(cms), { now: NOW, format: 'CMS' }).indication).toBe('TOTAL_PASSED');
+
+    const swapped = Buffer.from(cms.toString('latin1').replace(named.toString('latin1'), substitute.toString('latin1')), 'latin1');
+    expect(swapped.equals(cms)).toBe(false);
+    const report = conclude(examineOne(swapped), { now: NOW, format: 'CMS' });
+    expect(report).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_SIGNING_CERTIFICATE_FOUND' });
+    expect(report.reasons[0]).toMatch(/signing-certificate-v2/);
+  });
+});
+
+describe('judgement at the best signature time (ETSI EN 319 102-1)', () => {
+  let exam: () => Promise<Examination>;
+  beforeAll(() => {
+    exam = async () => examineOne(await new CmsSignatureBuilder(signer, [await leaf('Bob', '3b'), caDer]).sign({ digest, signingTime: day(-10) }));
+  });
+  const revoked = (at: Date) => ({ status: 'revoked' as const, revokedAt: at, revocationReason: 'keyCompromise' });
+
+  it('without proof of existence a revoked certificate is REVOKED_NO_POE, whatever time the signer claims', async () => {
+    for (const at of [day(-20), day(-5)]) {
+      expect(conclude(await exam(), { now: NOW, format: 'CMS', record: revoked(at) })).toMatchObject({
+        indication: 'INDETERMINATE',
+        subIndication: 'REVOKED_NO_POE',
+        certificateStatus: 'revoked',
+      });
+    }
+  });
+
+  it('with a time-stamp before the revocation it passes; after it, TOTAL_FAILED/REVOKED', async () => {
+    const stamped = async (at: Date) => Object.assign(await exam(), { proofOfExistence: at });
+    const before = conclude(await stamped(day(-10)), { now: NOW, format: 'CMS', record: revoked(day(-5)) });
+    expect(before).toMatchObject({ indication: 'TOTAL_PASSED', certificateStatus: 'revoked' });
+    expect(before.warnings.join()).toMatch(/revoked after the time-stamped signing time/);
+    const after = conclude(await stamped(day(-3)), { now: NOW, format: 'CMS', record: revoked(day(-5)) });
+    expect(after).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'REVOKED' });
+  });
+
+  it('a suspended certificate is INDETERMINATE/TRY_LATER', async () => {
+    const report = conclude(await exam(), { now: NOW, format: 'CMS', record: { status: 'suspended', suspendedAt: day(-1) } });
+    expect(report).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', certificateStatus: 'suspended' });
+  });
+
+  it('expiry before the signing time: OUT_OF_BOUNDS_NO_POE when claimed, EXPIRED when time-stamped; not yet valid: NOT_YET_VALID', async () => {
+    const old = await leaf('Carol', '4c', day(-400), day(-30));
+    const cms = await new CmsSignatureBuilder(signer, [old, caDer]).sign({ digest, signingTime: day(-10) });
+    expect(conclude(examineOne(cms), { now: NOW, format: 'CMS' }).subIndication).toBe('OUT_OF_BOUNDS_NO_POE');
+    const stamped = Object.assign(examineOne(cms), { proofOfExistence: day(-10) });
+    expect(conclude(stamped, { now: NOW, format: 'CMS' })).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'EXPIRED' });
+    // valid when signed, expired since: passes, with a warning that the claimed time is not proven
+    const earlier = await new CmsSignatureBuilder(signer, [old, caDer]).sign({ digest, signingTime: day(-60) });
+    const report = conclude(examineOne(earlier), { now: NOW, format: 'CMS' });
+    expect(report.indication).toBe('TOTAL_PASSED');
+    expect(report.warnings.join()).toMatch(/expired since/);
+
+    const future = await leaf('Dan', '5d', day(1), day(300));
+    const early = await new CmsSignatureBuilder(signer, [future, caDer]).sign({ digest, signingTime: day(-1) });
+    expect(conclude(examineOne(early), { now: NOW, format: 'CMS' })).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'NOT_YET_VALID' });
+  });
+});
+
+describe('PDF dates (ISO 32000-1 §7.9.4)', () => {
+  it('reads the forms signing tools write', () => {
+    expect(parsePdfDate("D:20261122103000+07'00'")?.toISOString()).toBe('2026-11-22T03:30:00.000Z');
+    expect(parsePdfDate("D:20261122033000Z")?.toISOString()).toBe('2026-11-22T03:30:00.000Z');
+    expect(parsePdfDate("D:20261122033000-03'30")?.toISOString()).toBe('2026-11-22T07:00:00.000Z');
+    expect(parsePdfDate('D:2026')?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    expect(parsePdfDate('yesterday')).toBeUndefined();
+  });
+});
