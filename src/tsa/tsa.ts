@@ -1,22 +1,13 @@
-import { createHash, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit.js';
-import { authorityRow, type Authority, type CertificateAuthorities } from '../ca/authorities.js';
+import type { Authority, CertificateAuthorities } from '../ca/authorities.js';
+import { issueServiceCertificate } from '../ca/service-certificate.js';
 import { accessExtensions } from '../ca/urls.js';
 import type { Clock } from '../clock.js';
 import { insertCas, listCas } from '../db/ca-repo.js';
-import { buildCertificate } from '../pki/certificate.js';
 import { CmsSignatureBuilder, CMS_OID } from '../pki/cms.js';
-import {
-  authorityKeyIdentifierValue,
-  basicConstraintsValue,
-  extKeyUsageValue,
-  keyIdentifier,
-  keyUsageValue,
-  KeyUsageBit,
-  subjectKeyIdentifierValue,
-} from '../pki/extensions.js';
-import { decodeName, encodeName } from '../pki/name.js';
+import { extKeyUsageValue, keyUsageValue, KeyUsageBit } from '../pki/extensions.js';
 import { OID } from '../pki/oids.js';
 import { randomSerial, type RandomSource } from '../pki/serial.js';
 import {
@@ -128,37 +119,23 @@ export class TimeStampAuthority {
     return this.identity;
   }
 
-  private async issueCertificate(now: Date) {
+  private issueCertificate(now: Date) {
     const ca = this.authorities.issuing();
-    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const publicKeyInfo = createPublicKey(key).export({ type: 'spki', format: 'der' });
-    const keyId = keyIdentifier(publicKeyInfo);
-    const subject = encodeName(
-      decodeName(ca.subjectDer).map((a) => (a.type === OID.commonName ? { ...a, value: 'Kyso Time-Stamping Authority' } : a)),
-    );
-    const serial = randomSerial(this.random);
-    const notBefore = new Date(now.getTime() - 60_000);
-    const der = await buildCertificate(
+    return issueServiceCertificate(
+      ca,
       {
-        serialNumber: serial,
-        issuer: ca.subjectDer,
-        subject,
-        notBefore,
-        notAfter: new Date(Math.min(notBefore.getTime() + 5 * YEAR_MS, ca.row.not_after.getTime())),
-        subjectPublicKeyInfo: publicKeyInfo,
+        kind: 'tsa',
+        commonName: 'Kyso Time-Stamping Authority',
         extensions: [
-          { oid: OID.basicConstraints, critical: true, value: basicConstraintsValue(false) },
           { oid: OID.keyUsage, critical: true, value: keyUsageValue([KeyUsageBit.digitalSignature, KeyUsageBit.nonRepudiation]) },
           // RFC 3161 §2.3: exactly id-kp-timeStamping, and the extension MUST be critical.
           { oid: OID.extKeyUsage, critical: true, value: extKeyUsageValue([OID.kpTimeStamping]) },
-          { oid: OID.subjectKeyIdentifier, critical: false, value: subjectKeyIdentifierValue(keyId) },
-          { oid: OID.authorityKeyIdentifier, critical: false, value: authorityKeyIdentifierValue(ca.keyId) },
           ...accessExtensions(this.publicUrl, ca.name, { ocsp: true }),
         ],
+        validityMs: 5 * YEAR_MS,
+        name: (serial) => `tsa-${serial.slice(0, 12)}`,
       },
-      ca.signer,
+      { now, masterKey: this.masterKey, random: this.random },
     );
-    const name = `tsa-${serial.toString('hex').slice(0, 12)}`;
-    return authorityRow(this.masterKey, now, { id: randomUUID(), name, kind: 'tsa', parentId: ca.row.id, der, key, keyId });
   }
 }
