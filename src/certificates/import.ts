@@ -2,6 +2,7 @@ import { createHash, createPublicKey, randomUUID, type KeyObject } from 'node:cr
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.js';
+import { itemEvents } from './audit-events.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Actor } from '../auth/principal.js';
 import type { CertificateAuthorities } from '../ca/authorities.js';
@@ -102,11 +103,14 @@ export class ImportService {
           trx,
           this.clock,
           actor,
-          stored.map((r) => ({
-            action: 'certificate.import',
-            target: { type: 'certificate', id: r.serial },
-            details: { subject: r.subject_dn, issuer: r.issuer_dn, holder: r.holder, medium: r.medium, organizationId: r.organization_id },
-          })),
+          itemEvents(
+            'certificate.import',
+            'certificate',
+            stored.map((r) => ({
+              id: r.serial,
+              details: { subject: r.subject_dn, issuer: r.issuer_dn, holder: r.holder, medium: r.medium, organizationId: r.organization_id },
+            })),
+          ),
         );
         return ids;
       });

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import type { Actor } from '../auth/principal.js';
 import { recordAudit } from '../audit/audit.js';
+import { itemEvents } from './audit-events.js';
 import type { Authority, CertificateAuthorities } from '../ca/authorities.js';
 import { findOrganizations, insertCertificates, type CertificateRow, type StatusChangeRow } from '../db/certificates-repo.js';
 import type { OrganizationRow } from '../db/organizations-repo.js';
@@ -48,8 +49,8 @@ export interface IssuedCertificate {
   notAfter: Date;
 }
 
-/** A validated input: everything decided, nothing signed yet. */
-interface Plan {
+/** A validated input: everything decided, nothing signed yet (from `IssuanceService.prepare`). */
+export interface IssuancePlan {
   input: IssueInput;
   subject: Subject;
   subjectDer: Buffer;
@@ -87,7 +88,12 @@ export class IssuanceService {
   async issueManyInTransaction(trx: Knex.Transaction, actor: Actor, inputs: IssueInput[]): Promise<IssuedCertificate[]> {
     if (inputs.length === 0) return [];
     const organizations = await findOrganizations(trx, [...new Set(inputs.map((i) => i.organizationId))]);
-    const plans = inputs.map((input) => this.plan(input, organizations.get(input.organizationId)));
+    return this.issuePlannedInTransaction(trx, actor, inputs.map((input) => this.prepare(input, organizations.get(input.organizationId))));
+  }
+
+  /** Issues prepared plans inside the caller's transaction (audit, sign, store), as `issueManyInTransaction`. */
+  async issuePlannedInTransaction(trx: Knex.Transaction, actor: Actor, plans: IssuancePlan[]): Promise<IssuedCertificate[]> {
+    if (plans.length === 0) return [];
     const ca = this.authorities.issuing();
     const now = this.clock.now();
     const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
@@ -111,19 +117,22 @@ export class IssuanceService {
       trx,
       this.clock,
       actor,
-      drafts.map((d) => ({
-        action: 'certificate.issue',
-        target: { type: 'certificate', id: d.serial },
-        details: {
-          subject: d.plan.subjectDn,
-          holder: d.plan.input.holder,
-          medium: d.plan.input.medium,
-          organizationId: d.plan.input.organizationId,
-          profile: d.plan.profile.name,
-          ca: ca.name,
-          ...(d.plan.input.requestId ? { requestId: d.plan.input.requestId } : {}),
-        },
-      })),
+      itemEvents(
+        'certificate.issue',
+        'certificate',
+        drafts.map((d) => ({
+          id: d.serial,
+          details: {
+            subject: d.plan.subjectDn,
+            holder: d.plan.input.holder,
+            medium: d.plan.input.medium,
+            organizationId: d.plan.input.organizationId,
+            profile: d.plan.profile.name,
+            ca: ca.name,
+            ...(d.plan.input.requestId ? { requestId: d.plan.input.requestId } : {}),
+          },
+        })),
+      ),
     );
     const signatures = await Promise.all(drafts.map((d) => ca.signer.sign(d.tbs)));
     const rows: CertificateRow[] = [];
@@ -173,12 +182,16 @@ export class IssuanceService {
     return issued;
   }
 
-  /** Throws the 422 (or 404) that `issueManyInTransaction` would throw for this input, without writing. */
+  /** Throws the 422 (or 404) that issuing this input would throw, without writing (see `prepare`). */
   check(input: IssueInput, organization: OrganizationRow | undefined): void {
-    this.plan(input, organization);
+    this.prepare(input, organization);
   }
 
-  private plan(input: IssueInput, organization: OrganizationRow | undefined): Plan {
+  /**
+   * Validates an input against its organization (subject conventions, profile, key policy, medium)
+   * and decides the subject DN; throws the 422 (or 404) issuance would throw, without writing.
+   */
+  prepare(input: IssueInput, organization: OrganizationRow | undefined): IssuancePlan {
     if (!organization) throw new NotFound('organization not found');
     const subject = validateSubject(input.holder, input.subject);
     const profile = profileFor(input.holder, input.profile);

@@ -55,14 +55,34 @@ export interface StatusChangeRow {
   reason: string | null;
 }
 
-const ROWS_PER_INSERT = 500;
-
-/** Inserts certificates with their first status change, in multi-row statements. */
+/** Inserts certificates with their first status change. */
 export async function insertCertificates(trx: Knex.Transaction, rows: CertificateRow[], changes: StatusChangeRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await trx('certificates').insert(rows.slice(i, i + ROWS_PER_INSERT).map(toDb));
-  }
+  await insertJsonRows(trx, 'certificates', rows);
   await insertStatusChanges(trx, changes);
+}
+
+/**
+ * Inserts many rows with one parameter: a JSON array expanded by jsonb_populate_recordset. Binding
+ * thousands of values through knex, and PGlite's per-byte bytea serializer, cost more than the
+ * signatures (measured: 500 certificates 160–200 ms that way, ~90 ms this way). Buffers go as
+ * `\x` hex, dates as ISO strings; only the columns the rows name are written (others keep defaults).
+ */
+export async function insertJsonRows(trx: Knex.Transaction, table: string, rows: readonly object[], skipConflicts = false): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const columns = Object.keys(rows[0]!).map((c) => `"${c}"`).join(', ');
+  const hexed = rows.map((row) => {
+    const out: Record<string, unknown> = { ...row };
+    for (const [key, value] of Object.entries(out)) {
+      if (value instanceof Uint8Array) out[key] = `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+    }
+    return out;
+  });
+  const json = JSON.stringify(hexed);
+  const result = await trx.raw(
+    `insert into ?? (${columns}) select ${columns} from jsonb_populate_recordset(null::??, ?::jsonb)${skipConflicts ? ' on conflict do nothing returning id' : ''}`,
+    [table, table, json],
+  );
+  return skipConflicts ? (result.rows as Array<{ id: string }>).map((r) => r.id) : [];
 }
 
 /**
@@ -71,30 +91,13 @@ export async function insertCertificates(trx: Knex.Transaction, rows: Certificat
  * store it once.
  */
 export async function insertCertificatesIfNew(trx: Knex.Transaction, rows: CertificateRow[]): Promise<Set<string>> {
-  const inserted = new Set<string>();
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const returned: Array<{ id: string }> = await trx('certificates')
-      .insert(rows.slice(i, i + ROWS_PER_INSERT).map(toDb))
-      .onConflict()
-      .ignore()
-      .returning('id');
-    for (const r of returned) inserted.add(r.id);
-  }
-  return inserted;
+  return new Set(await insertJsonRows(trx, 'certificates', rows, true));
 }
 
 /** Appends status changes. */
 export async function insertStatusChanges(trx: Knex.Transaction, changes: StatusChangeRow[]): Promise<void> {
-  for (let i = 0; i < changes.length; i += ROWS_PER_INSERT) {
-    await trx('certificate_status_changes').insert(changes.slice(i, i + ROWS_PER_INSERT));
-  }
+  await insertJsonRows(trx, 'certificate_status_changes', changes);
 }
-
-const toDb = (row: CertificateRow) => ({
-  ...row,
-  subject: JSON.stringify(row.subject),
-  wrapped_key: row.wrapped_key ? JSON.stringify(row.wrapped_key) : null,
-});
 
 /** Certificates with this serial (several issuers may have used it), optionally only one organization's. */
 export function findCertificatesBySerial(knex: Knex, serial: string, organizationId?: string): Promise<CertificateRow[]> {
@@ -119,17 +122,22 @@ export async function updateCertificate(
     .update({ ...patch, ...(patch.wrapped_key !== undefined ? { wrapped_key: patch.wrapped_key ? JSON.stringify(patch.wrapped_key) : null } : {}) });
 }
 
-/** Stored certificates among these fingerprints or (issuer name hash, serial) pairs. */
+/** Stored certificates among these fingerprints or (issuer name hash, serial) pairs (arrays, not IN lists: one plan for any size). */
 export async function findKnown(
   knex: Knex,
   fingerprints: string[],
   issuerSerials: Array<[string, string]>,
 ): Promise<Array<Pick<CertificateRow, 'fingerprint' | 'issuer_name_hash' | 'serial'>>> {
   if (fingerprints.length === 0) return [];
-  return knex('certificates')
-    .whereIn('fingerprint', fingerprints)
-    .orWhereIn(['issuer_name_hash', 'serial'], issuerSerials)
-    .select('fingerprint', 'issuer_name_hash', 'serial');
+  const result = await knex.raw(
+    `select fingerprint, issuer_name_hash, serial from certificates where fingerprint = any(?::text[])
+     union
+     select c.fingerprint, c.issuer_name_hash, c.serial
+       from unnest(?::text[], ?::text[]) as k(issuer_name_hash, serial)
+       join certificates c on c.issuer_name_hash = k.issuer_name_hash and c.serial = k.serial`,
+    [fingerprints, issuerSerials.map((p) => p[0]), issuerSerials.map((p) => p[1])],
+  );
+  return result.rows;
 }
 
 /** Filters of the certificate listing. */

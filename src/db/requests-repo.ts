@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { insertJsonRows } from './certificates-repo.js';
 
 /** Kinds of certificate request (product.md "Certificate lifecycle"). */
 export const REQUEST_KINDS = ['new', 'renew', 'change-info', 'revoke', 'suspend', 'resume'] as const;
@@ -39,11 +40,9 @@ export interface RequestRow {
   certificate_id: string | null;
 }
 
-/** Inserts requests in multi-row statements. */
+/** Inserts requests in one statement. */
 export async function insertRequests(trx: Knex.Transaction, rows: RequestRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    await trx('certificate_requests').insert(rows.slice(i, i + 500).map((r) => ({ ...r, subject: JSON.stringify(r.subject) })));
-  }
+  await insertJsonRows(trx, 'certificate_requests', rows);
 }
 
 /** The request with this id, if any. */
@@ -70,29 +69,18 @@ export interface RequestDecision {
   certificate_id?: string | null;
 }
 
-/** Records decisions, several requests per statement (UPDATE … FROM VALUES). */
+/** Records decisions, all in one statement (UPDATE … FROM jsonb_to_recordset). */
 export async function decideRequests(trx: Knex.Transaction, decisions: RequestDecision[]): Promise<void> {
-  for (let i = 0; i < decisions.length; i += 500) {
-    const chunk = decisions.slice(i, i + 500);
-    const values = chunk.map(() => '(?::uuid, ?, ?::uuid, ?::timestamptz, ?, ?, ?::uuid)').join(', ');
-    const bindings = chunk.flatMap((d) => [
-      d.id,
-      d.status,
-      d.decided_by,
-      d.decided_at,
-      d.decision_reason ?? null,
-      d.certificate_serial ?? null,
-      d.certificate_id ?? null,
-    ]);
-    await trx.raw(
-      `update certificate_requests r set status = v.status, decided_by = v.decided_by, decided_at = v.decided_at,
-         decision_reason = v.decision_reason, certificate_serial = coalesce(v.certificate_serial, r.certificate_serial),
-         certificate_id = v.certificate_id
-       from (values ${values}) as v(id, status, decided_by, decided_at, decision_reason, certificate_serial, certificate_id)
-       where r.id = v.id`,
-      bindings,
-    );
-  }
+  if (decisions.length === 0) return;
+  await trx.raw(
+    `update certificate_requests r set status = v.status, decided_by = v.decided_by, decided_at = v.decided_at,
+       decision_reason = v.decision_reason, certificate_serial = coalesce(v.certificate_serial, r.certificate_serial),
+       certificate_id = v.certificate_id
+     from jsonb_to_recordset(?::jsonb) as v(id uuid, status text, decided_by uuid, decided_at timestamptz,
+       decision_reason text, certificate_serial text, certificate_id uuid)
+     where r.id = v.id`,
+    [JSON.stringify(decisions)],
+  );
 }
 
 /** Filters of the request listing. */

@@ -1,12 +1,13 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
-import { recordAudit, type AuditEvent } from '../audit/audit.js';
+import { recordAudit } from '../audit/audit.js';
+import { itemEvents } from '../certificates/audit-events.js';
 import { requireRole } from '../auth/authorize.js';
 import { seesAllOrganizations, type Actor, type Principal } from '../auth/principal.js';
 import { assertTransition, REVOCATION_REASONS, type CertificateService, type RevocationReason, type StatusChange } from '../certificates/certificates.js';
 import { decodeCursor, encodeCursor } from '../certificates/cursor.js';
-import type { IssuanceService, IssueInput } from '../certificates/issuance.js';
+import type { IssuancePlan, IssuanceService, IssueInput } from '../certificates/issuance.js';
 import { profileFor } from '../certificates/profiles.js';
 import { subjectAttributes, validateSubject } from '../certificates/subject.js';
 import { findOrganizations, type CertificateRow } from '../db/certificates-repo.js';
@@ -136,11 +137,14 @@ export class CertificateRequestService {
           trx,
           this.clock,
           actor,
-          rows.map((r) => ({
-            action: 'certificate-request.submit',
-            target: { type: 'certificate-request', id: r.id },
-            details: { kind: r.kind, holder: r.holder, medium: r.medium, organizationId: r.organization_id, commonName: r.subject.commonName, ...(r.target_serial ? { targetSerial: r.target_serial } : {}) },
-          })),
+          itemEvents(
+            'certificate-request.submit',
+            'certificate-request',
+            rows.map((r) => ({
+              id: r.id,
+              details: { kind: r.kind, holder: r.holder, medium: r.medium, organizationId: r.organization_id, commonName: r.subject.commonName, ...(r.target_serial ? { targetSerial: r.target_serial } : {}) },
+            })),
+          ),
         );
       });
     }
@@ -284,7 +288,7 @@ export class CertificateRequestService {
       const locked = new Map((await lockRequests(trx, [...new Set(ids.filter((id) => UUID.test(id)))])).map((r) => [r.id, r]));
       const organizations = await findOrganizations(trx, [...new Set([...locked.values()].map((r) => r.organization_id))]);
       const outcomes: Array<{ row?: RequestRow; cause?: DomainError; decision?: RequestDecision; certificate?: { serial: string; pem: string } }> = [];
-      const issuing: Array<{ outcome: (typeof outcomes)[number]; input: IssueInput; supersede?: string }> = [];
+      const issuing: Array<{ outcome: (typeof outcomes)[number]; plan: IssuancePlan; supersede?: string }> = [];
       const seen = new Set<string>();
       for (const id of ids) {
         const outcome: (typeof outcomes)[number] = {};
@@ -300,8 +304,8 @@ export class CertificateRequestService {
             const target = row.kind === 'new' ? undefined : await this.certificates.find(trx, principal, row.target_serial!);
             if (target && target.status === 'revoked') throw new Conflict(`certificate ${target.serial} is revoked`);
             const input = issueInputFor(row, target);
-            this.issuance.check(input, organizations.get(row.organization_id));
-            issuing.push({ outcome, input, supersede: row.kind === 'change-info' ? target!.id : undefined });
+            const plan = this.issuance.prepare(input, organizations.get(row.organization_id));
+            issuing.push({ outcome, plan, supersede: row.kind === 'change-info' ? target!.id : undefined });
           } else {
             const target = await this.certificates.find(trx, principal, row.target_serial!);
             const change: StatusChange =
@@ -314,7 +318,7 @@ export class CertificateRequestService {
           outcome.cause = err;
         }
       }
-      const issued = await this.issuance.issueManyInTransaction(trx, actor, issuing.map((i) => i.input));
+      const issued = await this.issuance.issuePlannedInTransaction(trx, actor, issuing.map((i) => i.plan));
       for (const [i, item] of issuing.entries()) {
         const certificate = issued[i]!;
         if (item.supersede) await this.certificates.changeStatusInTransaction(trx, actor, item.supersede, { to: 'revoked', reason: 'superseded' });
@@ -323,7 +327,7 @@ export class CertificateRequestService {
       }
       const decided = outcomes.filter((o) => o.decision);
       await decideRequests(trx, decided.map((o) => o.decision!));
-      await recordAudit(trx, this.clock, actor, decided.map((o) => decisionEvent('approve', o.row!, o.decision!.certificate_serial)));
+      await recordAudit(trx, this.clock, actor, itemEvents('certificate-request.approve', 'certificate-request', decided.map((o) => decisionItem(o.row!, o.decision!.certificate_serial))));
       return outcomes.map((o, index) => {
         if (o.cause) return { index, id: ids[index], status: 'error', error: problemOf(o.cause), cause: o.cause };
         const view = toRequestView({ ...o.row!, ...o.decision! });
@@ -353,7 +357,7 @@ export class CertificateRequestService {
       if (row.status !== 'submitted') throw new Conflict(`certificate request ${id} is ${row.status}; only a submitted request can be ${status}`);
       const decision: RequestDecision = { id, status, decided_by: principal.id, decided_at: this.clock.now(), decision_reason: reason };
       await decideRequests(trx, [decision]);
-      await recordAudit(trx, this.clock, actor, decisionEvent(status === 'rejected' ? 'reject' : 'cancel', row, null, reason));
+      await recordAudit(trx, this.clock, actor, itemEvents(`certificate-request.${status === 'rejected' ? 'reject' : 'cancel'}`, 'certificate-request', [decisionItem(row, null, reason)]));
       return toRequestView({ ...row, ...decision });
     });
   }
@@ -390,10 +394,9 @@ function revocationReason(reason: string | null | undefined): RevocationReason {
   return r as RevocationReason;
 }
 
-function decisionEvent(verb: 'approve' | 'reject' | 'cancel', row: RequestRow, serial?: string | null, reason?: string | null): AuditEvent {
+function decisionItem(row: RequestRow, serial?: string | null, reason?: string | null): { id: string; details: Record<string, unknown> } {
   return {
-    action: `certificate-request.${verb}`,
-    target: { type: 'certificate-request', id: row.id },
+    id: row.id,
     details: { kind: row.kind, organizationId: row.organization_id, ...(serial ? { certificateSerial: serial } : {}), ...(reason ? { reason } : {}) },
   };
 }
