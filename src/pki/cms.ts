@@ -1,10 +1,12 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { createHash } from 'node:crypto';
-import { explicit, implicitConstructed, integer, octetString, oid, sequence, setOf, tlv, x509Time } from './der.js';
+import { serialBytes } from './certificate.js';
+import { explicit, implicitConstructed, integer, octetString, oid, sequence, setOf, tlv, unsignedInteger, x509Time } from './der.js';
 import { ensurePkijsEngine, toArrayBuffer } from './engine.js';
 import { OID } from './oids.js';
 import type { Signer } from './signer.js';
+import { readCertificate } from './x509-reader.js';
 
 /** Object identifiers of CMS (RFC 5652), ESS (RFC 2634, RFC 5035) and TSP (RFC 3161). */
 export const CMS_OID = {
@@ -169,14 +171,10 @@ function retag(element: Buffer, tag: number): Buffer {
   return copy;
 }
 
-/** The DER issuer Name and serial INTEGER of a certificate, copied from its encoding. */
+/** The DER issuer Name and serial INTEGER of a certificate, read without pkijs (it is per call). */
 function certificateIdentity(der: Uint8Array): { issuer: Buffer; serial: Buffer } {
-  ensurePkijsEngine();
-  const cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
-  return {
-    issuer: Buffer.from(cert.issuer.toSchema().toBER()),
-    serial: Buffer.from(cert.serialNumber.toBER()),
-  };
+  const cert = readCertificate(der);
+  return { issuer: cert.issuerDer, serial: unsignedInteger(serialBytes(cert.serial)) };
 }
 
 /**
