@@ -47,7 +47,8 @@ export async function recordAudit(
       target_type: event.target?.type ?? null,
       target_id: event.target?.id ?? null,
       ip: actor.ip,
-      details: event.details ?? {},
+      // Hash exactly what jsonb will hold: a Date becomes its ISO string, undefined disappears.
+      details: event.details ? (JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>) : {},
       prev_hash: prev,
     };
     prev = hashEvent(row);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAudit } from '../../src/audit/audit.js';
 import { startTestKyso, type TestKyso } from '../support/kyso.js';
 
 let t: TestKyso;
@@ -41,6 +42,18 @@ describe('audit trail', () => {
     expect((await t.http().get('/api/v1/audit?from=yesterday').set('Authorization', `Bearer ${admin}`)).status).toBe(400);
   });
 
+  it('hashes details as jsonb stores them (dates, undefined values)', async () => {
+    const { knex, clock } = t.kyso.services;
+    await knex.transaction((trx) =>
+      recordAudit(trx, clock, { principal: null, ip: null }, {
+        action: 'test.dates',
+        details: { at: new Date('2026-01-02T03:04:05Z'), missing: undefined, nested: { n: 1 } },
+      }),
+    );
+    const res = await t.http().get('/api/v1/audit?action=test.dates').set('Authorization', `Bearer ${admin}`);
+    expect(res.body.items[0].details).toEqual({ at: '2026-01-02T03:04:05.000Z', nested: { n: 1 } });
+  });
+
   it('verifies the hash chain and reports the first tampered event', async () => {
     const ok = await t.http().get('/api/v1/audit/verify').set('Authorization', `Bearer ${admin}`);
     expect(ok.body.ok).toBe(true);
@@ -64,3 +77,4 @@ describe('audit trail', () => {
     expect(res.body.firstBrokenSeq).toBeLessThanOrEqual(Number(later.seq));
   });
 });
+

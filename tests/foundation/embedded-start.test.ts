@@ -86,5 +86,5 @@ describe('npm start on the embedded database', () => {
     expect(again.status).toBe(200); // the session survived the restart too
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
-  });
+  }, 240_000);
 });
