@@ -90,7 +90,9 @@ export class DocumentSigningService {
     if (hashes.length === 0 || hashes.length > MAX_HASHES) throw new Refused(`send 1 to ${MAX_HASHES} hashes per call`);
     const wrong = hashes.flatMap((h, i) => (h.length === 32 ? [] : [{ path: `hashes.${i}`, message: `a SHA-256 hash has 32 bytes, not ${h.length}` }]));
     if (wrong.length) throw new Refused('every hash must be a 32-byte SHA-256 digest', wrong.slice(0, 20));
-    const event = { action: 'signing-account.sign-hash', details: { count: hashes.length, hashAlgorithm: 'SHA-256' } };
+    // The audit trail names the batch by a digest over its hashes, in order.
+    const batchSha256 = hashes.reduce((h, d) => h.update(d), createHash('sha256')).digest('hex');
+    const event = { action: 'signing-account.sign-hash', details: { count: hashes.length, hashAlgorithm: 'SHA-256', batchSha256 } };
     return this.accounts.useKey(actor, accountId, pin, event, async (unlocked) => {
       const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
       return builder.signDigests(hashes, this.clock.now());

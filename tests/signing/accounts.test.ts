@@ -106,6 +106,19 @@ describe('opening accounts', () => {
     expect(res.body.results[0].certificateSerial).toMatch(/^[0-9a-f]+$/);
   });
 
+  it('provisions a batch from CSV (several uids separated by ";")', async () => {
+    const csv = [
+      'userId,organizationId,pin,commonName,uid,keyAlgorithm',
+      `${a.userIds.signer},${a.organizationId},0246810,"Phạm Thị Mai, giáo viên",CCCD:001099000003;MST:0101234567,ecdsa-p256`,
+      `${a.userIds.signer},${a.organizationId},12,Bad Pin,CCCD:001099000004,`,
+    ].join('\r\n');
+    const res = await t.http().post('/api/v1/signing-accounts/batch').set('Authorization', `Bearer ${a.tokens.officer}`).set('Content-Type', 'text/csv').send(csv);
+    expect(res.status).toBe(207);
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['active', 'error']);
+    const unknown = await t.http().post('/api/v1/signing-accounts/batch').set('Authorization', `Bearer ${a.tokens.officer}`).set('Content-Type', 'text/csv').send('user,pin\r\nx,1');
+    expect(unknown.status).toBe(400);
+  });
+
   it('refuses an empty batch (400) and a non-array body (400)', async () => {
     expect((await post(t, a.tokens.officer, '/api/v1/signing-accounts/batch', [])).status).toBe(400);
     expect((await post(t, a.tokens.officer, '/api/v1/signing-accounts/batch', { rows: [] })).status).toBe(400);

@@ -1,7 +1,9 @@
+import express from 'express';
 import { z } from 'zod';
 import { BadRequest, DomainError, TooLarge } from '../../errors.js';
 import { subjectSchema } from '../../requests/schemas.js';
 import type { Services } from '../../services.js';
+import { ACCOUNT_CSV_COLUMNS, accountsFromCsv } from '../../signing/csv.js';
 import { MAX_HASHES } from '../../signing/documents.js';
 import { pageQuery, parseInput, type RouteDefiner } from '../route.js';
 
@@ -56,16 +58,19 @@ export function signingRoutes(route: RouteDefiner, services: Services): void {
     {
       method: 'post',
       path: '/api/v1/signing-accounts/batch',
-      summary: `Open up to ${MAX_ACCOUNTS_PER_BATCH} accounts at once (officer, admin): a JSON array of the same objects; 207 with one result per row, a bad row never sinks the others`,
+      summary: `Open up to ${MAX_ACCOUNTS_PER_BATCH} accounts at once (officer, admin): a JSON array of the same objects, or text/csv with a header row (columns ${ACCOUNT_CSV_COLUMNS.join(', ')}; several uids separated by ";"); 207 with one result per row, a bad row never sinks the others`,
       tags: ['signing-accounts'],
       auth: true,
       status: 207,
-      body: z.array(z.unknown()),
+      rawBodyTypes: ['application/json', 'text/csv'],
+      before: [express.text({ type: 'text/csv', limit: '20mb' })],
       response: z.object({
         results: z.array(z.object({ index: z.number(), id: z.string().optional(), status: z.string(), certificateSerial: z.string().optional(), error: problem.optional() })),
       }),
     },
-    async ({ body, actor }) => {
+    async ({ req, actor }) => {
+      const body: unknown = typeof req.body === 'string' ? accountsFromCsv(req.body) : req.body;
+      if (!Array.isArray(body)) throw new BadRequest('the body must be a JSON array of accounts or text/csv');
       if (body.length === 0) throw new BadRequest('the batch is empty');
       if (body.length > MAX_ACCOUNTS_PER_BATCH) throw new TooLarge(`at most ${MAX_ACCOUNTS_PER_BATCH} accounts per batch (got ${body.length})`);
       const rows = body.map((row, index) => {
