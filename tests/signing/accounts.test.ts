@@ -328,6 +328,16 @@ describe('certificate status', () => {
   });
 });
 
+describe('statistics', () => {
+  it('counts the accounts opened, by organization', async () => {
+    const res = await t.http().get('/api/v1/stats/signing-accounts?groupBy=organization').set('Authorization', `Bearer ${a.tokens.officer}`);
+    expect(res.status).toBe(200);
+    const views = await t.http().get(`/api/v1/signing-accounts?organizationId=${a.organizationId}&limit=1000`).set('Authorization', `Bearer ${a.tokens.officer}`);
+    const row = res.body.rows.find((r: { organization?: string; organizationId?: string }) => (r.organizationId ?? r.organization) === a.organizationId);
+    expect(row?.count).toBe(views.body.items.length);
+  });
+});
+
 describe('audit', () => {
   it('records account creation and every signing call', async () => {
     const admin = await t.adminToken();
