@@ -22,7 +22,7 @@ const CRL_REISSUE_AFTER_MS = CRL_VALIDITY_MS / 2;
  */
 export class CrlPublisher {
   private readonly cache = new Map<string, { counter: number; crl: CrlRow }>();
-  private readonly refreshing = new Map<string, Promise<CrlRow>>();
+  private readonly refreshing = new Map<string, { counter: number; crl: Promise<CrlRow> }>();
 
   constructor(
     private readonly knex: Knex,
@@ -36,14 +36,21 @@ export class CrlPublisher {
     const authority = this.authorities.get(caName);
     if (authority.kind !== 'root' && authority.kind !== 'issuing') throw new NotFound(`no CA named ${caName}`);
     const counter = await this.changes.latest();
-    const cached = this.cache.get(authority.row.id);
-    if (cached && cached.counter >= counter && !this.dueForReissue(cached.crl)) return cached.crl;
-    let refresh = this.refreshing.get(authority.row.id);
-    if (!refresh) {
-      refresh = this.refresh(authority, counter).finally(() => this.refreshing.delete(authority.row.id));
-      this.refreshing.set(authority.row.id, refresh);
+    const id = authority.row.id;
+    for (;;) {
+      const cached = this.cache.get(id);
+      if (cached && cached.counter >= counter && !this.dueForReissue(cached.crl)) return cached.crl;
+      const inFlight = this.refreshing.get(id);
+      // Join a refresh only if it read the counter no earlier than this caller did.
+      if (inFlight && inFlight.counter >= counter) return inFlight.crl;
+      if (inFlight) {
+        await inFlight.crl.catch(() => undefined);
+        continue;
+      }
+      const crl = this.refresh(authority, counter).finally(() => this.refreshing.delete(id));
+      this.refreshing.set(id, { counter, crl });
+      return crl;
     }
-    return refresh;
   }
 
   private dueForReissue(crl: CrlRow): boolean {
