@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   issuance: () => import('./issuance.js'),
   import: () => import('./import.js'),
   verify: () => import('./verify.js'),
+  ocsp: () => import('./ocsp.js'),
   signing: () => import('./signing.js'),
   provisioning: () => import('./provisioning.js'),
   stats: () => import('./stats.js'),
