@@ -58,7 +58,7 @@ export function createServices(deps: {
   const tsa = new TimeStampAuthority(knex, clock, authorities, masterKey, random, config.publicUrl);
   authorities.onStart(() => tsa.ensure());
   const issuance = new IssuanceService(clock, random, authorities, config.publicUrl, masterKey);
-  const certificates = new CertificateService(knex, clock, authorities);
+  const certificates = new CertificateService(knex, clock, authorities, masterKey, random);
   const signingAccounts = new SigningAccountService(knex, clock, random, masterKey, issuance, authorities);
   return {
     ...deps,

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.js';
@@ -14,8 +15,12 @@ import {
   type CertificateRow,
 } from '../db/certificates-repo.js';
 import { findTrustAnchor } from '../db/trust-anchors-repo.js';
-import { Conflict, NotFound } from '../errors.js';
+import { Conflict, NotFound, Refused } from '../errors.js';
+import { unwrapKey } from '../pki/key-wrap.js';
 import { toPem } from '../pki/pem.js';
+import { encodePkcs12 } from '../pki/pkcs12.js';
+import type { RandomSource } from '../pki/serial.js';
+import { certificateKeyAad } from './issuance.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 /**
@@ -33,6 +38,9 @@ export const REVOCATION_REASONS = [
   'aACompromise',
 ] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
+/** Shortest PKCS#12 password accepted: it is all that protects the delivered key. */
+export const MIN_PKCS12_PASSWORD = 8;
 
 /** Status as the API shows it: the stored one, or `expired` past notAfter (unless revoked). */
 export type CertificateStatus = 'active' | 'suspended' | 'revoked' | 'expired';
@@ -74,6 +82,8 @@ export class CertificateService {
     private readonly knex: Knex,
     private readonly clock: Clock,
     private readonly authorities: CertificateAuthorities,
+    private readonly masterKey: Buffer,
+    private readonly random: RandomSource,
   ) {}
 
   /** Certificates the principal may see, newest first, filtered and paginated. */
@@ -126,6 +136,38 @@ export class CertificateService {
       if (anchor) ders.push(Buffer.from(anchor.der));
     }
     return ders.map((d) => toPem(d, 'CERTIFICATE')).join('');
+  }
+
+  /**
+   * Delivers a `file` certificate's kyso-generated key as a password-protected PKCS#12, once: the
+   * wrapped key is erased in the same transaction, so a second call is a 409 (agency of the
+   * certificate's organization, officer, admin).
+   */
+  async deliverPkcs12(actor: Actor, serial: string, password: string): Promise<Buffer> {
+    requireRole(actor.principal, 'agency', 'officer', 'admin');
+    if ([...password].length < MIN_PKCS12_PASSWORD) {
+      throw new Refused(`the PKCS#12 password needs at least ${MIN_PKCS12_PASSWORD} characters`, [{ path: 'password', message: 'too short' }]);
+    }
+    const principal = actor.principal;
+    return this.knex.transaction(async (trx) => {
+      const found = await this.find(trx, principal, serial);
+      const row = (await lockCertificate(trx, found.id))!;
+      if (row.medium !== 'file') throw new Conflict(`certificate ${row.serial} is a ${row.medium} certificate: its key never left the holder`);
+      if (!row.wrapped_key || row.key_delivered_at) throw new Conflict(`the key of certificate ${row.serial} was already delivered; it is delivered once`);
+      if (row.status === 'revoked') throw new Conflict(`certificate ${row.serial} is revoked`);
+      const privateKey = createPrivateKey({ key: unwrapKey(this.masterKey, row.wrapped_key, certificateKeyAad(row.id)), format: 'der', type: 'pkcs8' });
+      const ca = row.issuer_ca_id ? this.authorities.all().find((a) => a.row.id === row.issuer_ca_id) : undefined;
+      const pkcs12 = encodePkcs12({
+        privateKey,
+        certificates: [row.der, ...(ca ? this.authorities.chain(ca).map((a) => a.certificateDer) : [])],
+        password,
+        friendlyName: row.common_name ?? row.serial,
+        random: this.random,
+      });
+      await updateCertificate(trx, row.id, { wrapped_key: null, key_delivered_at: this.clock.now() });
+      await recordAudit(trx, this.clock, actor, { action: 'certificate.pkcs12-deliver', target: { type: 'certificate', id: row.serial }, details: { subject: row.subject_dn } });
+      return pkcs12;
+    });
   }
 
   /** Revokes, suspends or resumes a certificate (officer, admin), audited, in one transaction. */

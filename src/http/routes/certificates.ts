@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REVOCATION_REASONS } from '../../certificates/certificates.js';
+import { MIN_PKCS12_PASSWORD, REVOCATION_REASONS } from '../../certificates/certificates.js';
 import { DomainError, TooLarge } from '../../errors.js';
 import { MAX_BATCH } from '../../requests/schemas.js';
 import type { Services } from '../../services.js';
@@ -165,6 +165,24 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
     },
     async ({ params, principal, res }) => {
       res.type('application/x-pem-file').send(await certificates.chainPem(principal, params.serial));
+    },
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/api/v1/certificates/:serial/pkcs12',
+      summary: `file certificates: the kyso-generated key and the chain as a PKCS#12 (AES-256-CBC, PBKDF2/HMAC-SHA-256, SHA-256 MAC; OpenSSL 3 opens it without -legacy), delivered once — the key is then erased (agency of the organization, officer, admin)`,
+      tags: ['certificates'],
+      auth: true,
+      params: serialParams,
+      body: z.object({ password: z.string().min(1).max(1000).describe(`at least ${MIN_PKCS12_PASSWORD} characters`) }),
+      produces: ['application/x-pkcs12'],
+    },
+    async ({ params, body, actor, res }) => {
+      const pkcs12 = await certificates.deliverPkcs12(actor, params.serial, body.password);
+      res.type('application/x-pkcs12').setHeader('Content-Disposition', `attachment; filename="${params.serial}.p12"`).setHeader('Cache-Control', 'no-store');
+      res.send(pkcs12);
     },
   );
 
