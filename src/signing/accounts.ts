@@ -229,10 +229,13 @@ export class SigningAccountService {
   async changePin(actor: Actor, id: string, pin: string, newPin: string): Promise<void> {
     if (!PIN_PATTERN.test(newPin)) throw new Refused('the new PIN must be 6 to 8 digits', [{ path: 'newPin', message: '6 to 8 digits' }]);
     if (newPin === pin) throw new Refused('the new PIN must differ from the current one', [{ path: 'newPin', message: 'same as the current PIN' }]);
-    await this.useKey(actor, id, pin, { action: 'signing-account.pin-change' }, async (unlocked, trx) => {
-      const { wrappedKey, kdf } = await wrapWithPin(this.masterKey, this.random, id, newPin, unlocked.pkcs8);
-      await updateSigningAccount(trx, id, { wrapped_key: wrappedKey, kdf, updated_at: this.clock.now() });
-    }, { allowExpired: true });
+    await this.openKey(actor, id, pin, { action: 'signing-account.pin-change' }, {
+      allowExpired: true,
+      write: async (unlocked, trx) => {
+        const { wrappedKey, kdf } = await wrapWithPin(this.masterKey, this.random, id, newPin, unlocked.pkcs8);
+        await updateSigningAccount(trx, id, { wrapped_key: wrappedKey, kdf, updated_at: this.clock.now() });
+      },
+    });
   }
 
   /** Unlocks a locked account and clears its wrong-PIN count (officer, admin). */
@@ -253,19 +256,20 @@ export class SigningAccountService {
   }
 
   /**
-   * Opens the account's key with `pin` and runs `use` with it inside one transaction that also
-   * records `event` in the audit trail (intent and signature commit together). Only the account's
-   * holder gets past the 404; a locked account is a 423; a revoked, suspended or expired
-   * certificate a 409. A wrong PIN is counted (and the account locked at the fifth) before the 403.
+   * Opens the account's key with `pin` for its holder. Only the holder gets past the 404; a locked
+   * account is a 423; a revoked, suspended or expired certificate a 409. A wrong PIN is counted
+   * (the fifth locks the account) and audited before the 403. A right PIN commits `event` to the
+   * audit trail — with `write`'s changes, in the same transaction — before the key is handed out:
+   * the intent is on record before anything is signed, and the transaction stays short while
+   * 1,000 hashes are signed.
    */
-  async useKey<T>(
+  async openKey(
     actor: Actor,
     id: string,
     pin: string,
     event: Omit<AuditEvent, 'target'>,
-    use: (unlocked: UnlockedAccount, trx: Knex.Transaction) => Promise<T>,
-    options: { allowExpired?: boolean } = {},
-  ): Promise<T> {
+    options: { allowExpired?: boolean; write?: (unlocked: UnlockedAccount, trx: Knex.Transaction) => Promise<void> } = {},
+  ): Promise<UnlockedAccount> {
     const principal = actor.principal;
     const account = principal ? await findSigningAccount(this.knex, id) : undefined;
     if (!account || account.user_id !== principal!.id) throw new NotFound('signing account not found');
@@ -288,7 +292,9 @@ export class SigningAccountService {
       if (current.failed_pin_attempts > 0) await updateSigningAccount(trx, id, { failed_pin_attempts: 0, updated_at: now });
       await recordAudit(trx, this.clock, actor, { ...event, target });
       const signer = new KeyObjectSigner(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
-      return { kind: 'ok' as const, value: await use({ account: current, signer, pkcs8, certificates: this.certificates(current) }, trx) };
+      const unlocked: UnlockedAccount = { account: current, signer, pkcs8, certificates: this.certificates(current) };
+      await options.write?.(unlocked, trx);
+      return { kind: 'ok' as const, value: unlocked };
     });
     if (outcome.kind === 'ok') return outcome.value;
     if (outcome.kind === 'locked' || outcome.state.status === 'locked') throw lockedError();

@@ -53,15 +53,14 @@ export class DocumentSigningService {
       },
     };
     if (input.format === 'cms') {
-      return this.accounts.useKey(actor, accountId, input.pin, event, async (unlocked) => {
-        const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
-        const digest = createHash(unlocked.signer.algorithm.hash).update(input.document).digest();
-        const signature = await builder.sign(
-          { digest, signingTime: this.clock.now(), content: detached ? undefined : input.document },
-          input.timestamp ? this.timestamp() : undefined,
-        );
-        return { signature };
-      });
+      const unlocked = await this.accounts.openKey(actor, accountId, input.pin, event);
+      const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
+      const digest = createHash(unlocked.signer.algorithm.hash).update(input.document).digest();
+      const signature = await builder.sign(
+        { digest, signingTime: this.clock.now(), content: detached ? undefined : input.document },
+        input.timestamp ? this.timestamp() : undefined,
+      );
+      return { signature };
     }
     // The PDF is read before the PIN is tried: a bad document costs no attempt.
     const signingTime = this.clock.now();
@@ -71,15 +70,14 @@ export class DocumentSigningService {
     }).catch((err: unknown) => {
       throw err instanceof PdfError ? new Refused(err.message, [{ path: 'document', message: err.message }]) : err;
     });
-    return this.accounts.useKey(actor, accountId, input.pin, event, async (unlocked) => {
-      const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
-      // PAdES: no signingTime attribute; the time is the signature dictionary's /M (EN 319 142-1 §5.3).
-      const cms = await builder.sign(
-        { digest: prepared.digest(unlocked.signer.algorithm.hash) },
-        input.timestamp ? this.timestamp() : undefined,
-      );
-      return { document: prepared.embed(cms) };
-    });
+    const unlocked = await this.accounts.openKey(actor, accountId, input.pin, event);
+    const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
+    // PAdES: no signingTime attribute; the time is the signature dictionary's /M (EN 319 142-1 §5.3).
+    const cms = await builder.sign(
+      { digest: prepared.digest(unlocked.signer.algorithm.hash) },
+      input.timestamp ? this.timestamp() : undefined,
+    );
+    return { document: prepared.embed(cms) };
   }
 
   /**
@@ -93,10 +91,8 @@ export class DocumentSigningService {
     // The audit trail names the batch by a digest over its hashes, in order.
     const batchSha256 = hashes.reduce((h, d) => h.update(d), createHash('sha256')).digest('hex');
     const event = { action: 'signing-account.sign-hash', details: { count: hashes.length, hashAlgorithm: 'SHA-256', batchSha256 } };
-    return this.accounts.useKey(actor, accountId, pin, event, async (unlocked) => {
-      const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
-      return builder.signDigests(hashes, this.clock.now());
-    });
+    const unlocked = await this.accounts.openKey(actor, accountId, pin, event);
+    return new CmsSignatureBuilder(unlocked.signer, unlocked.certificates).signDigests(hashes, this.clock.now());
   }
 
   /** An unsigned signature-time-stamp attribute over the signature value (EN 319 122-1 §5.3). */
