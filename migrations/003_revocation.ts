@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** Issued CRLs (the latest is served again after a restart while still current) and the revocation-status index. */
+/** Issued CRLs (the latest is served again after a restart while still current), the revocation-status index and change notifications. */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('crls', (t) => {
     t.uuid('ca_id').notNullable().references('certificate_authorities.id');
@@ -15,9 +15,22 @@ export async function up(knex: Knex): Promise<void> {
   });
   // The CRL lists the few certificates that are not active; keep that lookup off the full table.
   await knex.raw("create index certificates_not_active on certificates (issuer_ca_id) where status <> 'active'");
+  // Tells listeners, at commit, that certificate statuses changed (the embedded database's OCSP
+  // and CRL caches listen instead of querying the change counter for every request).
+  await knex.raw(`
+    create function kyso_notify_status_change() returns trigger language plpgsql as $$
+    begin
+      perform pg_notify('kyso_status_changes', '');
+      return null;
+    end $$`);
+  await knex.raw(`
+    create trigger certificate_status_changes_notify after insert on certificate_status_changes
+    for each statement execute function kyso_notify_status_change()`);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop trigger if exists certificate_status_changes_notify on certificate_status_changes');
+  await knex.raw('drop function if exists kyso_notify_status_change()');
   await knex.raw('drop index if exists certificates_not_active');
   await knex.schema.dropTableIfExists('crls');
 }

@@ -29,6 +29,19 @@ export async function latestStatusChange(knex: Knex): Promise<number> {
   return Number(row?.id ?? 0);
 }
 
+/**
+ * Calls `onChange` at each commit that inserted certificate status changes (the NOTIFY trigger of
+ * migration 003), when the database delivers notifications in step with commits: the embedded
+ * PGlite runs in this process and calls back before the commit returns. Returns false for a
+ * PostgreSQL server, where other instances write too and the counter is read instead.
+ */
+export async function listenForStatusChanges(knex: Knex, onChange: () => void): Promise<boolean> {
+  const pglite = (knex.client as { pglite?: { listen(channel: string, callback: () => void): Promise<unknown> } }).pglite;
+  if (!pglite) return false;
+  await pglite.listen('kyso_status_changes', onChange);
+  return true;
+}
+
 /** Revoked and suspended certificates of a CA that have not expired by `at` (RFC 5280 §3.3 lets expired entries go). */
 export function notActiveCertificates(knex: Knex, caId: string, at: Date): Promise<CertificateStatusRow[]> {
   return knex('certificates')

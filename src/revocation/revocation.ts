@@ -27,7 +27,10 @@ export function createRevocation(deps: {
   const { knex, clock, random, logger, masterKey, authorities } = deps;
   const changes = new StatusChanges(knex);
   const responders = new OcspResponders(knex, clock, authorities, masterKey, random, logger);
-  authorities.onStart(() => responders.ensure());
+  authorities.onStart(async () => {
+    await changes.start();
+    await responders.ensure();
+  });
   return {
     crls: new CrlPublisher(knex, clock, authorities, changes),
     ocsp: new OcspResponder(knex, clock, authorities, responders, changes, logger),

@@ -1,22 +1,33 @@
 import type { Knex } from 'knex';
-import { latestStatusChange, type CertificateStatusRow } from '../db/revocation-repo.js';
+import { latestStatusChange, listenForStatusChanges, type CertificateStatusRow } from '../db/revocation-repo.js';
 import { CRL_REASON_CODES, reasonCode } from '../pki/crl.js';
 
 /**
- * The certificate-status change counter, read fresh for every caller but with one query for all
- * callers that wait together: a caller never gets a value read before it arrived, so CRLs and OCSP
- * answers reflect every change committed before the request (on any instance). Callers arriving
- * in the same turn of the event loop, or while a read is under way, share the next read — PGlite
- * runs a query almost synchronously, so without the turn's grace every caller would read alone.
+ * A number that grows whenever certificate statuses change, current for every caller: CRLs and
+ * OCSP answers reflect every change committed before the request. On PostgreSQL (several instances
+ * may write) it is the latest status-change id, read with one query for all callers that wait
+ * together — a caller never gets a value read before it arrived. The embedded database is this
+ * process's alone and notifies at commit, so there it is a local count bumped by the notification.
  */
 export class StatusChanges {
   private running: Promise<number> | undefined;
   private next: Promise<number> | undefined;
+  private notified: number | undefined;
 
   constructor(private readonly knex: Knex) {}
 
-  /** The latest status-change id, read after this call began. */
+  /** Subscribes to commit-time notifications where the database offers them in step with commits. */
+  async start(): Promise<void> {
+    const listening = await listenForStatusChanges(this.knex, () => {
+      this.notified = (this.notified ?? 0) + 1;
+    });
+    if (listening) this.notified ??= 0;
+  }
+
+  /** The current value, read after this call began. */
   latest(): Promise<number> {
+    if (this.notified !== undefined) return Promise.resolve(this.notified);
+    // Callers arriving in the same event-loop turn, or while a read is under way, share the next read.
     this.next ??= (this.running ? this.running.then(noop, noop) : new Promise<void>((resolve) => setImmediate(resolve))).then(() => {
       this.next = undefined;
       const read = latestStatusChange(this.knex);
