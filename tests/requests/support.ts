@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeCsr } from '../../src/pki/csr.js';
@@ -56,6 +56,3 @@ export function openssl(args: (string | { file: string; content: string | Buffer
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-/** Reads a file openssl wrote into a temp dir. */
-export const readTemp = (file: string): Buffer => readFileSync(file);
