@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
 import { loadConfig } from '../src/config.js';
-import { migrateLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/log.js';
 import { startKyso } from '../src/server.js';
 import { seedDemo } from '../scripts/seed-demo.js';
@@ -28,7 +27,7 @@ function queries(random: () => number): Array<[string, () => string]> {
   const year = () => 2016 + Math.floor(random() * 10);
   return [
     ['issuance by holder, medium (all time)', () => 'issuance?groupBy=holder,medium'],
-    ['issuance 9 months by holder, medium, province', () => `issuance?from=${year()}-01-01&to=${year()}-09-30&groupBy=holder,medium,province`],
+    ['issuance 9 months by holder, medium, province', () => { const yr = year(); return `issuance?from=${yr}-01-01&to=${yr}-09-30&groupBy=holder,medium,province`; }],
     ['issuance per month of a year by holder, medium', () => { const yr = year(); return `issuance?from=${yr}-01-01&to=${yr}-12-31&groupBy=month,holder,medium`; }],
     ['issuance random window by sector', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=sector`; }],
     ['issuance random window by currentProvince', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=currentProvince`; }],
@@ -58,26 +57,12 @@ export async function run(): Promise<void> {
     const admin = knexFactory({ client: 'pg', connection: baseUrl, pool: { min: 0, max: 1 } });
     const found = await admin.raw(`select shobj_description(oid, 'pg_database') as note from pg_database where datname = ?`, [name]);
     let note: string | null = found.rows[0]?.note ?? null;
-    if (!note || process.env.KYSO_BENCH_STATS_RESEED) {
+    const reseed = !note || Boolean(process.env.KYSO_BENCH_STATS_RESEED);
+    if (reseed) {
       await admin.raw(`drop database if exists ${name} with (force)`);
       await admin.raw(`create database ${name}`);
-      const db = knexFactory({ client: 'pg', connection: u.toString(), pool: { min: 1, max: 1 } });
-      await migrateLatest(db);
-      const started = Date.now();
-      const result = await seedDemo(db, {
-        certificates: size,
-        organizations: Math.min(20_000, Math.max(50, Math.round(size / 500))),
-        seed: 0.42,
-        until: new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10),
-        log: (line) => console.log(`  [${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`),
-      });
-      await db.destroy();
-      note = `seeded ${result.certificates} certificates in ${result.seconds.toFixed(0)} s`;
-      await admin.raw(`comment on database ${name} is '${note}'`);
     }
-    await admin.destroy();
-    console.log(`${size.toLocaleString('en')} certificates: ${note}`);
-
+    // kyso starts first: it migrates and creates the bootstrap admin before the seed adds its signer users.
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-stats-'));
     const config = loadConfig({
       PORT: '0',
@@ -85,9 +70,30 @@ export async function run(): Promise<void> {
       KYSO_DATA_DIR: dataDir,
       KYSO_CERTS_DEV_DIR: path.join(dataDir, 'certs-dev'),
       KYSO_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+      KYSO_MASTER_KEY: '42'.repeat(32),
       LOG_LEVEL: 'silent',
     });
     const kyso = await startKyso(config, createLogger('silent'));
+    if (reseed) {
+      const started = Date.now();
+      const result = await seedDemo(kyso.services.knex, {
+        certificates: size,
+        organizations: Math.min(20_000, Math.max(50, Math.round(size / 500))),
+        seed: 0.42,
+        until: new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10),
+        log: (line) => console.log(`  [${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`),
+      });
+      note = `seeded ${result.certificates} certificates in ${result.seconds.toFixed(0)} s`;
+      await admin.raw(`comment on database ${name} is '${note}'`);
+    }
+    await admin.destroy();
+    const sizes = await kyso.services.knex.raw(
+      `select pg_size_pretty(pg_total_relation_size('certificates')) as certificates,
+              pg_size_pretty(pg_total_relation_size('stats_certificates') + pg_total_relation_size('stats_certificates_org')
+                             + pg_total_relation_size('stats_revocations') + pg_total_relation_size('stats_signing_accounts')) as aggregates`,
+    );
+    console.log(`${size.toLocaleString('en')} certificates: ${note}; on disk: certificates ${sizes.rows[0].certificates}, aggregates ${sizes.rows[0].aggregates}`);
+
     try {
       const login = await fetch(`${kyso.url}/api/v1/auth/login`, {
         method: 'POST',

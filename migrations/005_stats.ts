@@ -119,8 +119,9 @@ const aggregate = (
     return `${insert} order by ${columns.map((_, i) => i + 1).join(', ')}
     on conflict (${columns.join(', ')}) do update set ${sumNames.map((n) => `${n} = s.${n} + excluded.${n}`).join(', ')}`;
   }
-  // Building the key index once after the load is several times faster than maintaining it row by row.
-  return `alter table ${table} drop constraint ${table}_pkey; ${insert};
+  // Building the key index once after the load is several times faster than maintaining it row
+  // by row; rows written in key order lie together on disk, so a period range reads few pages.
+  return `alter table ${table} drop constraint ${table}_pkey; ${insert} order by ${columns.map((_, i) => i + 1).join(', ')};
           alter table ${table} add primary key (${columns.join(', ')})`;
 };
 

@@ -7,7 +7,9 @@ export const CERTIFICATE_CUBES = [
   'holder,medium',
   'holder,medium,issuer',
   'holder,medium,sector',
+  'holder,medium,sector,issuer',
   'holder,medium,province',
+  'holder,medium,province,issuer',
   'holder,medium,sector,province',
   'holder,medium,sector,province,issuer',
 ] as const;
