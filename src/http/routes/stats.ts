@@ -65,41 +65,18 @@ function render(req: Request, res: Response, wantsCsv: boolean, name: string, re
 export function statsRoutes(route: RouteDefiner, services: Services): void {
   const common = { method: 'get' as const, tags: ['statistics'], auth: true, produces: ['text/csv'] };
 
-  route(
-    {
-      ...common,
-      path: '/api/v1/stats/issuance',
-      summary: 'Certificates issued (by notBefore, Vietnam calendar days, from and to inclusive), grouped',
-      query: rangeQuery(GROUP_KEYS.issuance),
-      response: countReport,
-    },
-    async ({ query, principal, req, res }) =>
-      render(req, res, query.format === 'csv', 'issuance', await services.statistics.issuance(principal, query), ['count']),
-  );
-
-  route(
-    {
-      ...common,
-      path: '/api/v1/stats/revocations',
-      summary: 'Revocations (by revocation date), grouped by reason and more',
-      query: rangeQuery(GROUP_KEYS.revocations),
-      response: countReport,
-    },
-    async ({ query, principal, req, res }) =>
-      render(req, res, query.format === 'csv', 'revocations', await services.statistics.revocations(principal, query), ['count']),
-  );
-
-  route(
-    {
-      ...common,
-      path: '/api/v1/stats/signing-accounts',
-      summary: 'Centralized signing accounts (by creation date), grouped by sector, organization and more',
-      query: rangeQuery(GROUP_KEYS.signingAccounts),
-      response: countReport,
-    },
-    async ({ query, principal, req, res }) =>
-      render(req, res, query.format === 'csv', 'signing-accounts', await services.statistics.signingAccounts(principal, query), ['count']),
-  );
+  const counts = [
+    ['issuance', 'Certificates issued (by notBefore, Vietnam calendar days, from and to inclusive), grouped', GROUP_KEYS.issuance, 'issuance'],
+    ['revocations', 'Revocations (by revocation date), grouped by reason and more', GROUP_KEYS.revocations, 'revocations'],
+    ['signing-accounts', 'Centralized signing accounts (by creation date), grouped by sector, organization and more', GROUP_KEYS.signingAccounts, 'signingAccounts'],
+  ] as const;
+  for (const [name, summary, keys, method] of counts) {
+    route(
+      { ...common, path: `/api/v1/stats/${name}`, summary, query: rangeQuery(keys), response: countReport },
+      async ({ query, principal, req, res }) =>
+        render(req, res, query.format === 'csv', name, await services.statistics[method](principal, query), ['count']),
+    );
+  }
 
   route(
     {
