@@ -8,6 +8,7 @@ import { OID } from '../src/pki/oids.js';
 import { toPem } from '../src/pki/pem.js';
 import { randomSerial } from '../src/pki/serial.js';
 import { KeyObjectSigner } from '../src/pki/signer.js';
+import { adminPoster } from './issuance.js';
 import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
 
 const BATCH = 500;
@@ -54,16 +55,7 @@ export async function run(): Promise<void> {
 
   const bench = await startBenchKyso();
   try {
-    const api = async (path: string, body: unknown) => {
-      const res = await fetch(`${bench.kyso.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${bench.adminToken}` },
-        body: JSON.stringify(body),
-      });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (res.status >= 300 && res.status !== 207) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const api = adminPoster(bench);
     const org = await api('/api/v1/organizations', { name: 'Sở Tư pháp', code: '0100000002', sector: 'justice', province: 'Hà Nội' });
     await api('/api/v1/trust-anchors', { name: 'National test CA', pem: toPem(anchor, 'CERTIFICATE') });
     let imported = 0;

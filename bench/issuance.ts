@@ -13,6 +13,20 @@ import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
 const BATCH = 500;
 const BATCHES = Number(process.env.BENCH_ISSUANCE_BATCHES ?? 10);
 
+/** POSTs JSON as the bench instance's admin; throws on an error status (207 is a batch result). */
+export function adminPoster(bench: { kyso: { url: string }; adminToken: string }) {
+  return async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${bench.kyso.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bench.adminToken}` },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status >= 300 && res.status !== 207) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
 /** P-256 CSRs made ahead of time (the client's work, not kyso's). */
 async function csrs(n: number): Promise<string[]> {
   const subject = encodeName([{ type: OID.commonName, value: 'bench' }]);
@@ -60,16 +74,7 @@ export async function run(): Promise<void> {
 
   const bench = await startBenchKyso();
   try {
-    const api = async (path: string, body: unknown) => {
-      const res = await fetch(`${bench.kyso.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${bench.adminToken}` },
-        body: JSON.stringify(body),
-      });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (res.status >= 300 && res.status !== 207) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const api = adminPoster(bench);
     const org = await api('/api/v1/organizations', { name: 'Sở Giáo dục và Đào tạo', code: '0100000001', sector: 'education', province: 'Hà Nội' });
     const pems = await csrs(BATCH * BATCHES);
     const rows = pems.map((csr, i) => ({

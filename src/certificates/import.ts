@@ -8,12 +8,10 @@ import type { Actor } from '../auth/principal.js';
 import type { CertificateAuthorities } from '../ca/authorities.js';
 import { findKnown, findOrganizations, insertCertificatesIfNew, insertStatusChanges, type CertificateRow } from '../db/certificates-repo.js';
 import { listTrustAnchors } from '../db/trust-anchors-repo.js';
-import { BadRequest, Conflict, DomainError, NotFound, Refused } from '../errors.js';
-import { DerError } from '../pki/der-reader.js';
+import { Conflict, DomainError, NotFound, Refused } from '../errors.js';
 import { formatName } from '../pki/name.js';
 import { OID } from '../pki/oids.js';
-import { derFromPemOrDer } from '../pki/pem.js';
-import { readCertificate, verifyCertificateSignature, type ReadCertificate } from '../pki/x509-reader.js';
+import { readCertificate, readCertificateInput, verifyCertificateSignature } from '../pki/x509-reader.js';
 import { toCertificateView, type CertificateView } from './certificates.js';
 import type { Holder, Medium } from './profiles.js';
 
@@ -122,15 +120,7 @@ export class ImportService {
   }
 
   private prepare(input: ImportInput, issuers: Map<string, KnownIssuer[]>, organization: CertificateRowOrganization | undefined, now: Date): CertificateRow {
-    const der = derFromPemOrDer(input.pem, ['CERTIFICATE']);
-    if (!der) throw new BadRequest('pem is not a PEM "CERTIFICATE" nor base64 DER');
-    let cert: ReadCertificate;
-    try {
-      cert = readCertificate(der);
-    } catch (err) {
-      if (err instanceof DerError) throw new BadRequest(`not an X.509 certificate: ${err.message}`);
-      throw err;
-    }
+    const cert = readCertificateInput(input.pem);
     if (cert.isCa) throw new Refused('this is a CA certificate; import records end-entity certificates (add a CA as a trust anchor instead)');
     const candidates = issuers.get(cert.issuerDer.toString('hex'));
     if (!candidates) throw new Refused(`the issuer "${formatName(cert.issuer)}" is neither a built-in CA nor a trust anchor`);

@@ -1,3 +1,4 @@
+import type { StoredSubject } from '../db/certificates-repo.js';
 import { Refused } from '../errors.js';
 import type { NameAttribute } from '../pki/name.js';
 import { OID } from '../pki/oids.js';
@@ -13,15 +14,8 @@ export interface SubjectInput {
   email?: string;
 }
 
-/** A validated subject: trimmed, NFC-normalized, `uid` always a list. */
-export interface Subject {
-  commonName: string;
-  uid: string[];
-  title?: string;
-  organizationalUnit?: string;
-  locality?: string;
-  email?: string;
-}
+/** A validated subject: trimmed, NFC-normalized, `uid` always a list (what requests and certificates store). */
+export type Subject = StoredSubject;
 
 /** The organization fields that enter a subject (O, ST). */
 export interface SubjectOrganization {

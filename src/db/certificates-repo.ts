@@ -5,6 +5,16 @@ import type { OrganizationRow } from './organizations-repo.js';
 /** Stored status of a certificate; `expired` is derived from notAfter, never stored. */
 export type StoredStatus = 'active' | 'suspended' | 'revoked';
 
+/** A subject as stored with requests and certificates (validated: uid always a list). */
+export interface StoredSubject {
+  commonName: string;
+  uid: string[];
+  title?: string;
+  organizationalUnit?: string;
+  locality?: string;
+  email?: string;
+}
+
 /** A row of `certificates`. */
 export interface CertificateRow {
   id: string;
@@ -20,14 +30,7 @@ export interface CertificateRow {
   uids: string[];
   holder: 'individual' | 'organization';
   medium: 'token' | 'sim' | 'remote' | 'file';
-  subject: {
-    commonName: string;
-    uid: string[];
-    title?: string;
-    organizationalUnit?: string;
-    locality?: string;
-    email?: string;
-  };
+  subject: StoredSubject;
   profile: string | null;
   msisdn: string | null;
   carrier: string | null;
@@ -154,12 +157,24 @@ export interface CertificateQuery {
   limit: number;
 }
 
+/**
+ * A listing of `table` newest first by (created_at, id), after a keyset cursor: stable under
+ * inserts, and rows of one batch (same created_at) still page in id order.
+ */
+export function newestFirst<Row extends object>(knex: Knex, table: string, after: { createdAt: Date; id: string } | undefined, limit: number): Knex.QueryBuilder<Row, Row[]> {
+  const query = knex<Row>(table)
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit);
+  if (after) query.whereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
+  return query as unknown as Knex.QueryBuilder<Row, Row[]>;
+}
+
 /** Certificates newest first, filtered. */
 export function listCertificates(knex: Knex, q: CertificateQuery): Promise<CertificateRow[]> {
-  const query = knex<CertificateRow>('certificates').orderBy([
-    { column: 'created_at', order: 'desc' },
-    { column: 'id', order: 'desc' },
-  ]);
+  const query = newestFirst<CertificateRow>(knex, 'certificates', q.after, q.limit);
   if (q.holder) query.where('holder', q.holder);
   if (q.medium) query.where('medium', q.medium);
   if (q.sector) query.where('sector', q.sector);
@@ -178,10 +193,7 @@ export function listCertificates(knex: Knex, q: CertificateQuery): Promise<Certi
         .orWhere('fingerprint', q.q!.toLowerCase()),
     );
   }
-  if (q.after) {
-    query.whereRaw('(created_at, id) < (?, ?)', [q.after.createdAt, q.after.id]);
-  }
-  return query.limit(q.limit).select('*');
+  return query.select('*');
 }
 
 /** The organizations with these ids, by id: issuance and import copy their sector and province. */

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertJsonRows } from './certificates-repo.js';
+import { insertJsonRows, newestFirst, type StoredSubject } from './certificates-repo.js';
 
 /** Kinds of certificate request (product.md "Certificate lifecycle"). */
 export const REQUEST_KINDS = ['new', 'renew', 'change-info', 'revoke', 'suspend', 'resume'] as const;
@@ -16,14 +16,7 @@ export interface RequestRow {
   holder: 'individual' | 'organization';
   medium: 'token' | 'sim' | 'remote' | 'file';
   organization_id: string;
-  subject: {
-    commonName: string;
-    uid: string[];
-    title?: string;
-    organizationalUnit?: string;
-    locality?: string;
-    email?: string;
-  };
+  subject: StoredSubject;
   csr: Buffer | null;
   public_key_info: Buffer | null;
   msisdn: string | null;
@@ -96,15 +89,11 @@ export interface RequestQuery {
 
 /** Requests newest first, filtered. */
 export function listRequests(knex: Knex, q: RequestQuery): Promise<RequestRow[]> {
-  const query = knex<RequestRow>('certificate_requests').orderBy([
-    { column: 'created_at', order: 'desc' },
-    { column: 'id', order: 'desc' },
-  ]);
+  const query = newestFirst<RequestRow>(knex, 'certificate_requests', q.after, q.limit);
   if (q.status) query.where('status', q.status);
   if (q.kind) query.where('kind', q.kind);
   if (q.holder) query.where('holder', q.holder);
   if (q.medium) query.where('medium', q.medium);
   if (q.organizationId) query.where('organization_id', q.organizationId);
-  if (q.after) query.whereRaw('(created_at, id) < (?, ?)', [q.after.createdAt, q.after.id]);
-  return query.limit(q.limit).select('*');
+  return query.select('*');
 }

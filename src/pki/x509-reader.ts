@@ -10,8 +10,10 @@ import {
   readTime,
   readWhole,
 } from './der-reader.js';
+import { BadRequest } from '../errors.js';
 import type { NameAttribute } from './name.js';
 import { OID } from './oids.js';
+import { derFromPemOrDer } from './pem.js';
 
 /** The fields of an X.509 certificate kyso stores or checks, read without pkijs. */
 export interface ReadCertificate {
@@ -44,6 +46,18 @@ const SIGNATURE_HASHES: Record<string, string> = {
   [OID.ecdsaWithSHA384]: 'sha384',
   [OID.ecdsaWithSHA512]: 'sha512',
 };
+
+/** Reads a certificate sent by a client (PEM, base64 or DER); anything else is a 400 that says what is wrong. */
+export function readCertificateInput(input: string | Uint8Array): ReadCertificate {
+  const der = derFromPemOrDer(input, ['CERTIFICATE']);
+  if (!der) throw new BadRequest('not a PEM "CERTIFICATE" nor base64 DER');
+  try {
+    return readCertificate(der);
+  } catch (err) {
+    if (err instanceof DerError) throw new BadRequest(`not an X.509 certificate: ${err.message}`);
+    throw err;
+  }
+}
 
 /** Reads a DER certificate; throws DerError for anything that is not one. */
 export function readCertificate(input: Uint8Array): ReadCertificate {

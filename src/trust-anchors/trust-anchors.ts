@@ -5,11 +5,10 @@ import { recordAudit } from '../audit/audit.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Actor, Principal } from '../auth/principal.js';
 import { findTrustAnchorByFingerprint, insertTrustAnchor, listTrustAnchors, type TrustAnchorRow } from '../db/trust-anchors-repo.js';
-import { BadRequest, Conflict, Refused } from '../errors.js';
-import { DerError } from '../pki/der-reader.js';
+import { Conflict, Refused } from '../errors.js';
 import { formatName } from '../pki/name.js';
-import { derFromPemOrDer, toPem } from '../pki/pem.js';
-import { readCertificate, verifyCertificateSignature, type ReadCertificate } from '../pki/x509-reader.js';
+import { toPem } from '../pki/pem.js';
+import { readCertificateInput, verifyCertificateSignature } from '../pki/x509-reader.js';
 
 /** A trust anchor as the API shows it. */
 export interface TrustAnchorView {
@@ -37,15 +36,7 @@ export class TrustAnchorService {
   /** Adds a trust anchor (admin): a CA certificate (basicConstraints cA); a self-signed one must verify. */
   async create(actor: Actor, input: { name: string; pem: string }): Promise<TrustAnchorView> {
     requireRole(actor.principal, 'admin');
-    const der = derFromPemOrDer(input.pem, ['CERTIFICATE']);
-    if (!der) throw new BadRequest('pem is not a PEM "CERTIFICATE" nor base64 DER');
-    let cert: ReadCertificate;
-    try {
-      cert = readCertificate(der);
-    } catch (err) {
-      if (err instanceof DerError) throw new BadRequest(`not an X.509 certificate: ${err.message}`);
-      throw err;
-    }
+    const cert = readCertificateInput(input.pem);
     if (!cert.isCa) throw new Refused('a trust anchor must be a CA certificate (basicConstraints cA=TRUE)');
     if (cert.subjectDer.equals(cert.issuerDer)) {
       const key = createPublicKey({ key: cert.publicKeyInfo, format: 'der', type: 'spki' });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { MIN_PKCS12_PASSWORD, REVOCATION_REASONS } from '../../certificates/certificates.js';
-import { DomainError, TooLarge } from '../../errors.js';
+import { TooLarge } from '../../errors.js';
 import { MAX_BATCH } from '../../requests/schemas.js';
 import type { Services } from '../../services.js';
 import { problemOf } from '../../requests/requests.js';
-import { pageQuery, parseInput, type RouteDefiner } from '../route.js';
+import { pageQuery, type RouteDefiner } from '../route.js';
+import { parseEach } from './requests.js';
 
 const certificateView = z.object({
   serial: z.string().describe('lowercase hex without leading zeros'),
@@ -100,15 +101,7 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
     },
     async ({ body, actor }) => {
       if (body.length > MAX_BATCH) throw new TooLarge(`at most ${MAX_BATCH} certificates per batch (got ${body.length})`);
-      const items = body.map((item, index) => {
-        try {
-          return { input: parseInput(importSchema, item, `item ${index}`) };
-        } catch (err) {
-          if (err instanceof DomainError) return { cause: err };
-          throw err;
-        }
-      });
-      const outcomes = await imports.importMany(actor, items);
+      const outcomes = await imports.importMany(actor, parseEach(importSchema, body, 'item'));
       return {
         results: outcomes.map((o, index) =>
           'view' in o ? { index, serial: o.view.serial, status: 'imported' } : { index, status: 'error', error: problemOf(o.cause) },

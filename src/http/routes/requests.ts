@@ -33,6 +33,18 @@ const batchResults = z.object({
 const approval = requestView.extend({ certificate: z.object({ serial: z.string(), pem: z.string() }).optional() });
 const idParams = z.object({ id: z.string() });
 
+/** Each item of a batch parsed on its own: the input, or the 400 that item deserves. */
+export function parseEach<T extends z.ZodType>(schema: T, items: unknown[], noun: string): Array<{ input?: z.infer<T>; cause?: DomainError }> {
+  return items.map((item, index) => {
+    try {
+      return { input: parseInput(schema, item, `${noun} ${index}`) };
+    } catch (err) {
+      if (err instanceof DomainError) return { cause: err };
+      throw err;
+    }
+  });
+}
+
 /** Certificate requests: submit (one or a batch), list, get, approve (one or a batch), reject, cancel. */
 export function requestRoutes(route: RouteDefiner, services: Services): void {
   const { requests } = services;
@@ -68,15 +80,7 @@ export function requestRoutes(route: RouteDefiner, services: Services): void {
       if (!Array.isArray(rows)) throw new BadRequest('the body must be a JSON array of requests or text/csv');
       if (rows.length === 0) throw new BadRequest('the batch is empty');
       if (rows.length > MAX_BATCH) throw new TooLarge(`at most ${MAX_BATCH} requests per batch (got ${rows.length})`);
-      const parsed = rows.map((row, index) => {
-        try {
-          return { input: parseInput(requestSchema, row, `row ${index}`) };
-        } catch (err) {
-          if (err instanceof DomainError) return { cause: err };
-          throw err;
-        }
-      });
-      return { results: await requests.submitBatch(actor, parsed) };
+      return { results: await requests.submitBatch(actor, parseEach(requestSchema, rows, 'row')) };
     },
   );
 
