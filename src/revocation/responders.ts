@@ -1,26 +1,17 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit.js';
-import { authorityRow, type Authority, type CertificateAuthorities } from '../ca/authorities.js';
+import type { Authority, CertificateAuthorities } from '../ca/authorities.js';
+import { issueServiceCertificate } from '../ca/service-certificate.js';
 import type { Clock } from '../clock.js';
 import { insertCas, listCas } from '../db/ca-repo.js';
-import { buildCertificate } from '../pki/certificate.js';
-import {
-  authorityKeyIdentifierValue,
-  basicConstraintsValue,
-  extKeyUsageValue,
-  keyIdentifier,
-  keyUsageValue,
-  KeyUsageBit,
-  subjectKeyIdentifierValue,
-} from '../pki/extensions.js';
-import { decodeName, encodeName } from '../pki/name.js';
 import { NULL } from '../pki/der.js';
+import { extKeyUsageValue, keyUsageValue, KeyUsageBit } from '../pki/extensions.js';
+import { decodeName, firstValue } from '../pki/name.js';
 import { responderIdentity, type ResponderIdentity } from '../pki/ocsp.js';
 import { OID } from '../pki/oids.js';
-import { randomSerial, type RandomSource } from '../pki/serial.js';
-import { KeyObjectSigner } from '../pki/signer.js';
+import type { RandomSource } from '../pki/serial.js';
+import type { KeyObjectSigner } from '../pki/signer.js';
 
 /**
  * Validity of a delegated responder certificate. It carries id-pkix-ocsp-nocheck, so nobody can
@@ -112,37 +103,24 @@ export class OcspResponders {
     this.index();
   }
 
-  private async issueResponder(ca: Authority, now: Date) {
-    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const signer = new KeyObjectSigner(key);
-    const keyId = keyIdentifier(signer.publicKeyInfo);
-    const subject = encodeName(
-      decodeName(ca.subjectDer).map((a) => (a.type === OID.commonName ? { ...a, value: `${a.value} OCSP Responder` } : a)),
-    );
-    const serial = randomSerial(this.random);
-    const notBefore = new Date(now.getTime() - 60_000);
-    const der = await buildCertificate(
+  private issueResponder(ca: Authority, now: Date) {
+    const caName = firstValue(decodeName(ca.subjectDer), OID.commonName) ?? ca.name;
+    return issueServiceCertificate(
+      ca,
       {
-        serialNumber: serial,
-        issuer: ca.subjectDer,
-        subject,
-        notBefore,
-        notAfter: new Date(notBefore.getTime() + RESPONDER_VALIDITY_MS),
-        subjectPublicKeyInfo: signer.publicKeyInfo,
+        kind: 'ocsp',
+        commonName: `${caName} OCSP Responder`,
         extensions: [
-          { oid: OID.basicConstraints, critical: true, value: basicConstraintsValue(false) },
           { oid: OID.keyUsage, critical: true, value: keyUsageValue([KeyUsageBit.digitalSignature]) },
           { oid: OID.extKeyUsage, critical: false, value: extKeyUsageValue([OID.kpOcspSigning]) },
           // RFC 6960 §4.2.2.2.1: clients need not check this certificate's own revocation status.
           { oid: OID.ocspNoCheck, critical: false, value: NULL },
-          { oid: OID.subjectKeyIdentifier, critical: false, value: subjectKeyIdentifierValue(keyId) },
-          { oid: OID.authorityKeyIdentifier, critical: false, value: authorityKeyIdentifierValue(ca.keyId) },
         ],
+        validityMs: RESPONDER_VALIDITY_MS,
+        name: (serial) => `${ca.name}-ocsp-${serial.slice(0, 12)}`,
       },
-      ca.signer,
+      { now, masterKey: this.masterKey, random: this.random },
     );
-    const name = `${ca.name}-ocsp-${serial.toString('hex').slice(0, 12)}`;
-    return authorityRow(this.masterKey, now, { id: randomUUID(), name, kind: 'ocsp', parentId: ca.row.id, der, key, keyId });
   }
 
   /** Picks, for each CA, its responder that lasts longest, and precomputes its response pieces. */
