@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { explicit, NULL, octetString, oid, sequence, unsignedInteger } from '../src/pki/der.js';
 import { encodeExtension } from '../src/pki/extensions.js';
@@ -110,8 +111,13 @@ export async function run(): Promise<void> {
     const withNonce = certIds.map((id) => ocspRequest(id, true));
     const withoutNonce = certIds.map((id) => ocspRequest(id, false));
 
+    // Warm up: every status known, as in a responder that has been running.
+    for (const request of withoutNonce) await services.revocation.ocsp.respond(request);
     // In-process: 64 requests in flight, as the HTTP server would have.
-    for (const [label, requests] of [['in-process, nonce (signed each time)', withNonce], ['in-process, no nonce (response cache)', withoutNonce]] as const) {
+    for (const [label, requests, nonce] of [
+      ['in-process, nonce (signed each time)', withNonce, true],
+      ['in-process, no nonce (response cache)', withoutNonce, false],
+    ] as const) {
       let count = 0;
       const end = Date.now() + SECONDS * 1000;
       const start = process.hrtime.bigint();
@@ -119,7 +125,7 @@ export async function run(): Promise<void> {
         Array.from({ length: CONCURRENCY }, async (_, lane) => {
           for (let i = lane; Date.now() < end; i += CONCURRENCY) {
             const request = requests[i % requests.length]!;
-            if (label.includes('nonce (')) randomBytes(16).copy(request, request.length - 16);
+            if (nonce) randomBytes(16).copy(request, request.length - 16);
             const answer = await services.revocation.ocsp.respond(request);
             if (answer.der.length > 5) count++;
           }
@@ -128,6 +134,23 @@ export async function run(): Promise<void> {
       report(`OCSP ${label}`, count / (Number(process.hrtime.bigint() - start) / 1e9), reference);
     }
 
+    // The same responder behind a bare node:http server: what the HTTP transport costs without
+    // Express and its middleware (request id, logging, metrics), to show where the time goes.
+    const raw = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const answer = await services.revocation.ocsp.respond(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/ocsp-response', 'content-length': answer.der.length });
+        res.end(answer.der);
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    for (const [label, requests, nonce] of [['bare node:http POST, nonce', withNonce, true], ['bare node:http POST, no nonce', withoutNonce, false]] as const) {
+      const { ok, failed } = await load((raw.address() as { port: number }).port, requests, 'POST', nonce);
+      report(`OCSP ${label}${failed ? `, ${failed} failed` : ''}`, ok / SECONDS, reference);
+    }
+    raw.close();
     const port = Number(new URL(bench.kyso.url).port);
     for (const [label, method, requests, nonce] of [
       ['HTTP POST, nonce', 'POST', withNonce, true],
