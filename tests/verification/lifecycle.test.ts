@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toPem } from '../../src/pki/pem.js';
 import { makeCsr, tokenRequest } from '../requests/support.js';
 import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
-import { externalPki, opensslSign, scratch, verifyJson, type Scratch, type TestSigner } from './fixtures.js';
-import { addSignature, unsignedPdf } from './pdf-fixture.js';
+import { externalPki, openssl, opensslSign, scratch, verifyJson, type Scratch, type TestSigner } from './fixtures.js';
+import { addSignature, prepareSignature, unsignedPdf } from './pdf-fixture.js';
 
 const DOCUMENT = Buffer.from('Học bạ số — lớp 10A3, năm học 2026-2027\n', 'utf8');
 const PIN = '246810';
@@ -138,6 +138,38 @@ describe('signatures made by kyso’s signing accounts', () => {
     expect(res.body.signatures.map((s: { signer: { serial: string } }) => s.signer.serial)).toEqual([account.certificateSerial, other.signer.serial]);
   });
 
+  it('verifies a document time-stamp (ETSI.RFC3161) from kyso’s TSA over a signed PDF', async () => {
+    const pades = await sign({ document: unsignedPdf().toString('base64'), format: 'pades' });
+    const signed = Buffer.from(pades.body.document, 'base64');
+    // What a PAdES-B-LTA tool does: ask the TSA for a token over the ByteRange, put it in /Contents.
+    const prepared = prepareSignature(signed, { subFilter: 'ETSI.RFC3161' });
+    const query = openssl('ts', '-query', '-data', tmp.write('doc-ts.bin', prepared.signedBytes), '-sha256', '-cert');
+    const reply = await t
+      .http()
+      .post('/pki/tsa')
+      .set('Content-Type', 'application/timestamp-query')
+      .send(query)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(reply.status).toBe(200);
+    const token = openssl('ts', '-reply', '-in', tmp.write('doc-ts.tsr', reply.body as Buffer), '-token_out');
+    const stamped = prepared.fill(token);
+    const res = await verifyJson(t, { document: stamped });
+    expect(res.body.indication).toBe('TOTAL_PASSED');
+    expect(res.body.signatures.map((s: { format: string }) => s.format)).toEqual(['PAdES', 'PDF-DocTimeStamp']);
+    expect(Math.abs(Date.parse(res.body.signatures[1].signingTime) - Date.now())).toBeLessThan(120_000);
+
+    const tampered = Buffer.from(stamped);
+    tampered.write('Hoc ba 10', tampered.indexOf('Hoc ba so'), 'latin1');
+    const failed = await verifyJson(t, { document: tampered });
+    expect(failed.body.signatures.map((s: { subIndication?: string }) => s.subIndication)).toEqual(['HASH_FAILURE', 'HASH_FAILURE']);
+  });
+
+  // Revokes the account's certificate: keep it last.
   it('uses a signature time-stamp as proof of existence: revoked afterwards still passes, and says so', async () => {
     const stamped = await sign({ document: DOCUMENT.toString('base64'), format: 'cms', timestamp: true });
     expect(stamped.status).toBe(200);

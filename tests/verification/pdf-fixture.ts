@@ -37,6 +37,15 @@ export function addSignature(
   sign: (signedBytes: Buffer) => Buffer,
   options: { subFilter?: string; signingTime?: string } = {},
 ): Buffer {
+  const prepared = prepareSignature(pdf, options);
+  return prepared.fill(sign(prepared.signedBytes));
+}
+
+/** The update with its ByteRange set and /Contents still empty, for signers that answer later (a TSA over HTTP). */
+export function prepareSignature(
+  pdf: Buffer,
+  options: { subFilter?: string; signingTime?: string } = {},
+): { signedBytes: Buffer; fill(cms: Buffer): Buffer } {
   const text = pdf.toString('latin1');
   const prevXref = Number(/startxref\s+(\d+)\s+%%EOF\s*$/.exec(text)![1]);
   const size = Number([...text.matchAll(/\/Size (\d+)/g)].pop()![1]);
@@ -74,10 +83,15 @@ export function addSignature(
   const range = [0, hole, holeEnd, out.length - holeEnd];
   const rangeAt = out.indexOf('/ByteRange [0 **********', pdf.length) + '/ByteRange [0 '.length;
   out.write(range.slice(1).map((n) => String(n).padEnd(10, ' ')).join(' '), rangeAt, 'latin1');
-  const cms = sign(Buffer.concat([out.subarray(0, hole), out.subarray(holeEnd)]));
-  if (cms.length > CONTENTS_BYTES) throw new Error('CMS larger than the reserved /Contents');
-  out.write(cms.toString('hex'), hole + 1, 'latin1');
-  return out;
+  return {
+    signedBytes: Buffer.concat([out.subarray(0, hole), out.subarray(holeEnd)]),
+    fill(cms) {
+      if (cms.length > CONTENTS_BYTES) throw new Error('CMS larger than the reserved /Contents');
+      const filled = Buffer.from(out);
+      filled.write(cms.toString('hex'), hole + 1, 'latin1');
+      return filled;
+    },
+  };
 }
 
 /** A PDF date `D:YYYYMMDDHHmmSSZ` (ISO 32000-1 §7.9.4). */
