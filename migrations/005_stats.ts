@@ -3,10 +3,13 @@ import { CERTIFICATE_CUBES, REVOCATION_CUBES } from '../src/stats/cubes.js';
 import { PROVINCE_MERGERS_2025 } from '../src/stats/provinces.js';
 
 /*
- * Statistics at national scale: aggregate tables kept current by database triggers, so every
- * statistics query sums a few thousand pre-counted rows instead of scanning millions of
- * certificates, and the aggregates change in the same transaction as the certificate rows
- * (whoever writes them: issuance, import, revocation, signing accounts).
+ * Statistics at national scale: aggregate tables, so that every statistics query sums a few
+ * thousand pre-counted rows instead of scanning millions of certificates. Database triggers on
+ * certificates, their status changes and signing accounts (whoever writes them: issuance, import,
+ * revocation, signing accounts) append the new rows' ids to `stats_pending`, in the writer's own
+ * transaction; `kyso_stats_fold()`, run before each statistics query, moves what has committed
+ * into the aggregates in one batch. Writers thus never wait on shared counter rows (no hot rows,
+ * no deadlocks between concurrent issuers), and no event is lost or counted twice.
  *
  * Each aggregate holds three grains: `d` (one row per day), `m` (per month, period = the 1st),
  * `y` (per year, period = 1 January). A date range is answered by whole years, then whole
@@ -23,11 +26,11 @@ import { PROVINCE_MERGERS_2025 } from '../src/stats/provinces.js';
 
 const DIMENSIONS = 'holder, medium, sector, province, issuer';
 
-/** A certificate status transition relation, from a trigger's transition table or the whole history. */
-const TRIGGER_TRANSITIONS = `
+/** Status transitions of some status-change rows (`changes`), each with the status before it. */
+const transitionsOf = (changes: string) => `
   select c.holder, c.medium, c.sector, c.province, c.issuer_dn as issuer, c.not_after,
          n.status, n.at, n.reason, coalesce(p.status, 'active') as prev_status, p.at as prev_at
-  from new_rows n
+  from ${changes} n
   join certificates c on c.id = n.certificate_id
   left join lateral (
     select x.status, x.at from certificate_status_changes x
@@ -35,6 +38,7 @@ const TRIGGER_TRANSITIONS = `
     order by x.id desc limit 1
   ) p on true`;
 
+/** Status transitions of the whole history. */
 const HISTORY_TRANSITIONS = `
   select c.holder, c.medium, c.sector, c.province, c.issuer_dn as issuer, c.not_after,
          n.status, n.at, n.reason, coalesce(n.prev_status, 'active') as prev_status, n.prev_at
@@ -49,9 +53,9 @@ const HISTORY_TRANSITIONS = `
 /** Daily events of newly recorded certificates (relation `source`: certificate rows). */
 const issuanceEvents = (source: string) => `
   select kyso_stats_day(not_before) as day, ${DIMENSIONS.replace('issuer', 'issuer_dn as issuer')},
-         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source}
+         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source} src
   union all
-  select kyso_stats_day(not_after), ${DIMENSIONS.replace('issuer', 'issuer_dn')}, 0, 1, 0, 0, 0 from ${source}`;
+  select kyso_stats_day(not_after), ${DIMENSIONS.replace('issuer', 'issuer_dn')}, 0, 1, 0, 0, 0 from ${source} src`;
 
 /** Daily events of status transitions (see the header comment for the arithmetic). */
 const transitionEvents = (transitions: string) => `
@@ -145,7 +149,7 @@ const upsertOrganizationIssuance = (source: string, mode: Mode) =>
     'stats_certificates_org',
     ['organization_id', ...DIMENSION_LIST],
     { issued: 'count(*)' },
-    `select kyso_stats_day(not_before) as day, organization_id, ${DIMENSIONS.replace('issuer', 'issuer_dn as issuer')} from ${source}`,
+    `select kyso_stats_day(not_before) as day, organization_id, ${DIMENSIONS.replace('issuer', 'issuer_dn as issuer')} from ${source} src`,
     mode,
   );
 
@@ -172,14 +176,65 @@ const upsertSigningAccounts = (source: string, mode: Mode) =>
     mode,
   );
 
-const plpgsql = (name: string, body: string) => `
-  create or replace function ${name}() returns trigger language plpgsql as $fn$
-  begin
-    ${body};
-    return null;
-  end $fn$`;
+/** The rows of a source table whose ids the current fold took from `stats_pending`. */
+const taken = (table: string, column: string) => `(select x.* from ${table} x join stats_folding f on f.${column} = x.id)`;
 
-/** Aggregate tables, their triggers, the province mapping and a full rebuild function. */
+/**
+ * The queue (`stats_pending`), the triggers that fill it and `kyso_stats_fold()`, which empties it
+ * into the aggregates. Exported so that a database loaded before a change of these can be brought
+ * up to date without reloading.
+ */
+export async function installFold(knex: Knex): Promise<void> {
+  if (!(await knex.schema.hasTable('stats_pending'))) {
+    await knex.schema.createTable('stats_pending', (t) => {
+      t.bigIncrements('id').primary();
+      t.uuid('certificate_id');
+      t.bigInteger('status_change_id');
+      t.uuid('signing_account_id');
+    });
+  }
+  const hasAccounts = await knex.schema.hasTable('signing_accounts');
+  // signing_accounts comes with migration 004 (signing accounts); guarded so that statistics migrate without it.
+  const sources: Array<[string, string]> = [
+    ['certificates', 'certificate_id'],
+    ['certificate_status_changes', 'status_change_id'],
+    ...(hasAccounts ? [['signing_accounts', 'signing_account_id'] as [string, string]] : []),
+  ];
+  for (const [table, column] of sources) {
+    await knex.raw(`
+      create or replace function kyso_stats_queue_${table}() returns trigger language plpgsql as $fn$
+      begin
+        insert into stats_pending (${column}) select id from new_rows;
+        return null;
+      end $fn$`);
+    await knex.raw(`drop trigger if exists stats_queue on ${table}`);
+    await knex.raw(`
+      create trigger stats_queue after insert on ${table}
+      referencing new table as new_rows for each statement execute function kyso_stats_queue_${table}()`);
+  }
+  await knex.raw(`
+    create or replace function kyso_stats_fold() returns integer language plpgsql as $fn$
+    declare folded integer;
+    begin
+      -- one fold at a time; writers never wait for it, they only append to stats_pending
+      perform pg_advisory_xact_lock(hashtext('kyso_stats_fold'));
+      create temp table if not exists stats_folding (certificate_id uuid, status_change_id bigint, signing_account_id uuid) on commit drop;
+      truncate stats_folding;
+      with t as (delete from stats_pending returning certificate_id, status_change_id, signing_account_id)
+        insert into stats_folding select * from t;
+      get diagnostics folded = row_count;
+      if folded > 0 then
+        ${upsertCertificateEvents(issuanceEvents(taken('certificates', 'certificate_id')), 'add')};
+        ${upsertOrganizationIssuance(taken('certificates', 'certificate_id'), 'add')};
+        ${upsertCertificateEvents(transitionEvents(transitionsOf(taken('certificate_status_changes', 'status_change_id'))), 'add')};
+        ${upsertRevocations(transitionsOf(taken('certificate_status_changes', 'status_change_id')), 'add')};
+        ${hasAccounts ? `${upsertSigningAccounts(taken('signing_accounts', 'signing_account_id'), 'add')};` : ''}
+      end if;
+      return folded;
+    end $fn$`);
+}
+
+/** Aggregate tables, the queue and its triggers, the province mapping and a full rebuild function. */
 export async function up(knex: Knex): Promise<void> {
   // Rows of the demo seed (scripts/seed-demo.ts) carry no real DER; flagged so nothing serves them as certificates.
   await knex.schema.alterTable('certificates', (t) => {
@@ -244,35 +299,7 @@ export async function up(knex: Knex): Promise<void> {
     create or replace function kyso_stats_day(ts timestamptz) returns date
     language sql immutable parallel safe as $fn$ select ((ts at time zone 'UTC') + interval '7 hours')::date $fn$`);
 
-  await knex.raw(
-    plpgsql(
-      'kyso_stats_certificates_inserted',
-      `${upsertCertificateEvents(issuanceEvents('new_rows'), 'add')};
-       ${upsertOrganizationIssuance('new_rows', 'add')}`,
-    ),
-  );
-  await knex.raw(`
-    create trigger stats_certificates_inserted after insert on certificates
-    referencing new table as new_rows for each statement execute function kyso_stats_certificates_inserted()`);
-
-  await knex.raw(
-    plpgsql(
-      'kyso_stats_status_changed',
-      `${upsertCertificateEvents(transitionEvents(TRIGGER_TRANSITIONS), 'add')};
-       ${upsertRevocations(TRIGGER_TRANSITIONS, 'add')}`,
-    ),
-  );
-  await knex.raw(`
-    create trigger stats_status_changed after insert on certificate_status_changes
-    referencing new table as new_rows for each statement execute function kyso_stats_status_changed()`);
-
-  await knex.raw(plpgsql('kyso_stats_signing_accounts_inserted', upsertSigningAccounts('new_rows', 'add')));
-  // signing_accounts comes with migration 004 (signing accounts); guarded so that statistics migrate without it.
-  if (await knex.schema.hasTable('signing_accounts')) {
-    await knex.raw(`
-      create trigger stats_signing_accounts_inserted after insert on signing_accounts
-      referencing new table as new_rows for each statement execute function kyso_stats_signing_accounts_inserted()`);
-  }
+  await installFold(knex);
 
   // Recomputes every aggregate from the certificates, their history and the signing accounts
   // (after a bulk load with triggers disabled, or to check the triggers' arithmetic).
@@ -282,7 +309,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     create or replace function kyso_stats_rebuild() returns void language plpgsql as $fn$
     begin
-      truncate stats_certificates, stats_certificates_org, stats_revocations, stats_signing_accounts;
+      truncate stats_pending, stats_certificates, stats_certificates_org, stats_revocations, stats_signing_accounts;
       ${upsertCertificateEvents(
         `select * from (${issuanceEvents('certificates')}) i union all select * from (${transitionEvents(HISTORY_TRANSITIONS)}) t`,
         'fill',
@@ -294,21 +321,18 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('drop trigger if exists stats_certificates_inserted on certificates');
-  await knex.raw('drop trigger if exists stats_status_changed on certificate_status_changes');
-  if (await knex.schema.hasTable('signing_accounts')) {
-    await knex.raw('drop trigger if exists stats_signing_accounts_inserted on signing_accounts');
+  for (const table of ['certificates', 'certificate_status_changes', 'signing_accounts']) {
+    if (await knex.schema.hasTable(table)) await knex.raw(`drop trigger if exists stats_queue on ${table}`);
+    await knex.raw(`drop function if exists kyso_stats_queue_${table}()`);
   }
   for (const fn of [
     'kyso_stats_rebuild()',
-    'kyso_stats_certificates_inserted()',
-    'kyso_stats_status_changed()',
-    'kyso_stats_signing_accounts_inserted()',
+    'kyso_stats_fold()',
     'kyso_stats_day(timestamptz)',
   ]) {
     await knex.raw(`drop function if exists ${fn}`);
   }
-  for (const table of ['stats_signing_accounts', 'stats_revocations', 'stats_certificates_org', 'stats_certificates', 'province_mappings']) {
+  for (const table of ['stats_pending', 'stats_signing_accounts', 'stats_revocations', 'stats_certificates_org', 'stats_certificates', 'province_mappings']) {
     await knex.schema.dropTableIfExists(table);
   }
   await knex.schema.alterTable('certificates', (t) => {

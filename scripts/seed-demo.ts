@@ -85,9 +85,10 @@ export async function seedDemo(knex: Knex, options: SeedOptions): Promise<{ cert
     // Large hash aggregates and index builds in memory rather than spilled to disk.
     await trx.raw(`set local work_mem = '1GB'`);
     await trx.raw(`set local maintenance_work_mem = '1GB'`);
-    await trx.raw('alter table certificates disable trigger stats_certificates_inserted');
-    await trx.raw('alter table certificate_status_changes disable trigger stats_status_changed');
-    await trx.raw('alter table signing_accounts disable trigger stats_signing_accounts_inserted');
+    // The rows go straight into the aggregates by the rebuild at the end, not through the queue.
+    await trx.raw('alter table certificates disable trigger stats_queue');
+    await trx.raw('alter table certificate_status_changes disable trigger stats_queue');
+    await trx.raw('alter table signing_accounts disable trigger stats_queue');
     await trx.raw(`delete from signing_accounts where certificate_id in (select id from certificates where synthetic)`);
     await trx.raw(`delete from users where username like 'demo-%' and password_hash = 'synthetic'`);
     await trx.raw(`delete from certificate_status_changes where certificate_id in (select id from certificates where synthetic)`);
@@ -213,9 +214,9 @@ export async function seedDemo(knex: Knex, options: SeedOptions): Promise<{ cert
       select id, coalesce(revoked_at, suspended_at), status, revocation_reason from certificates
       where synthetic and status <> 'active'`);
     log('status history written');
-    await trx.raw('alter table certificates enable trigger stats_certificates_inserted');
-    await trx.raw('alter table certificate_status_changes enable trigger stats_status_changed');
-    await trx.raw('alter table signing_accounts enable trigger stats_signing_accounts_inserted');
+    for (const table of ['certificates', 'certificate_status_changes', 'signing_accounts']) {
+      await trx.raw(`alter table ${table} enable trigger stats_queue`);
+    }
     await trx.raw('select kyso_stats_rebuild()');
     log('aggregates rebuilt');
   });

@@ -25,6 +25,15 @@ export interface AggregateQuery {
   joinOrganizations: boolean;
 }
 
+/**
+ * Moves the certificates, status changes and signing accounts committed since the last fold into
+ * the aggregate tables (migrations/005_stats.ts); returns how many queued rows it took.
+ */
+export async function foldPending(knex: Knex): Promise<number> {
+  const result = await knex.raw('select kyso_stats_fold() as folded');
+  return Number(result.rows[0].folded);
+}
+
 /** Sums an aggregate table over period ranges, grouped by the keys (unordered). */
 export async function sumAggregates(knex: Knex, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
   const q = knex({ s: query.table });

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Principal } from '../auth/principal.js';
-import { sumAggregates, type AggregateTable, type KeyColumn } from '../db/stats-repo.js';
+import { foldPending, sumAggregates, type AggregateTable, type KeyColumn } from '../db/stats-repo.js';
 import { CERTIFICATE_CUBES, REVOCATION_CUBES, smallestCube } from './cubes.js';
 import { decompose, nextDay, type Grain, type PeriodRange } from './periods.js';
 
@@ -140,6 +140,7 @@ export class StatisticsService {
   private async sum(table: AggregateTable, groupBy: string[], ranges: PeriodRange[], sums: Record<string, string>) {
     const keys: KeyColumn[] = groupBy.map((name) => ({ name, sql: KEY_SQL[name]! }));
     const byOrganization = groupBy.includes('organization');
+    await foldPending(this.knex);
     const rows = await sumAggregates(this.knex, {
       table,
       cube: cubeFor(table, groupBy),
