@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { request } from 'node:http';
 import { buildSignedDataReference, CmsSignatureBuilder } from '../src/pki/cms.js';
 import { KeyObjectSigner } from '../src/pki/signer.js';
 import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
@@ -7,16 +8,31 @@ const HASHES_PER_CALL = 1000;
 const CALLS = Number(process.env.BENCH_SIGN_HASH_CALLS ?? 20);
 const PIN = '20262026';
 
-/** POSTs JSON with a bearer token; throws on an error status. */
-export async function postJson(url: string, token: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
+/**
+ * POSTs JSON with a bearer token on a fresh connection (no keep-alive: a long batch must not meet
+ * a connection the server closed while idle); throws on an error status.
+ */
+export function postJson(url: string, token: string, body: unknown): Promise<Record<string, unknown>> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': payload.length, authorization: `Bearer ${token}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status !== 207) reject(new Error(`${url}: ${status} ${JSON.stringify(json)}`));
+          else resolve(json);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 300 && res.status !== 207) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /**
