@@ -245,6 +245,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       log: (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
     });
     console.log(`seeded ${result.certificates} certificates in ${result.seconds.toFixed(1)} s`);
+    // kyso creates its bootstrap admin only in a database without users, and the seed adds signers.
+    const admins = await db.knex('users').where({ role: 'admin' }).count<Array<{ count: number }>>({ count: '*' });
+    if (!Number(admins[0]!.count)) console.warn('no admin user yet: start kyso once before seeding (npm start), or create one');
   } finally {
     await db.close();
   }
