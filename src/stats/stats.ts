@@ -70,7 +70,7 @@ export interface StatusReport {
 }
 
 /**
- * Statistics over the aggregate tables of migrations/005_stats.ts (kept current by triggers):
+ * Statistics over the aggregate tables of migrations/005_stats.ts (fed through the triggers' queue):
  * issuance, revocations, status at a cut-off date and signing accounts. Officers, admins and
  * auditors read them.
  */
