@@ -77,5 +77,7 @@ function sendOcsp(res: Response, answer: OcspAnswer, cacheable: boolean): void {
   } else {
     res.setHeader('Cache-Control', 'no-store');
   }
-  res.send(answer.der);
+  // res.end, not res.send: an ETag over each freshly signed response would only cost a hash.
+  res.setHeader('Content-Length', answer.der.length);
+  res.end(answer.der);
 }
