@@ -339,12 +339,14 @@ describe('statistics', () => {
 });
 
 describe('audit', () => {
-  it('records account creation and every signing call', async () => {
+  it('records account creation and every signing call, on an intact chain', async () => {
     const admin = await t.adminToken();
     const res = await t.http().get('/api/v1/audit?limit=1000').set('Authorization', `Bearer ${admin}`);
     const actions = new Set(res.body.items.map((i: { action: string }) => i.action));
     for (const action of ['signing-account.create', 'signing-account.sign', 'signing-account.sign-hash', 'signing-account.pin-change', 'signing-account.pin-failure']) {
       expect(actions).toContain(action);
     }
+    const verify = await t.http().get('/api/v1/audit/verify').set('Authorization', `Bearer ${admin}`);
+    expect(verify.body.ok).toBe(true);
   });
 });
