@@ -8,7 +8,7 @@ import { OID } from '../src/pki/oids.js';
 import { toPem } from '../src/pki/pem.js';
 import { randomSerial } from '../src/pki/serial.js';
 import { KeyObjectSigner } from '../src/pki/signer.js';
-import { adminPoster } from './issuance.js';
+import { adminPoster, cpuSeconds } from './issuance.js';
 import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
 
 const BATCH = 500;
@@ -59,6 +59,7 @@ export async function run(): Promise<void> {
     const org = await api('/api/v1/organizations', { name: 'Sở Tư pháp', code: '0100000002', sector: 'justice', province: 'Hà Nội' });
     await api('/api/v1/trust-anchors', { name: 'National test CA', pem: toPem(anchor, 'CERTIFICATE') });
     let imported = 0;
+    const cpuBefore = process.cpuUsage();
     const seconds = await timed(async () => {
       for (let i = 0; i < TOTAL; i += BATCH) {
         const { results } = (await api(
@@ -70,6 +71,7 @@ export async function run(): Promise<void> {
     });
     if (imported !== TOTAL) throw new Error(`only ${imported} of ${TOTAL} imported`);
     report(`HTTP import/batch (${TOTAL} in batches of ${BATCH})`, imported / seconds, reference);
+    report('  same, per CPU-second of this process', imported / cpuSeconds(process.cpuUsage(cpuBefore)), reference);
   } finally {
     await bench.close();
   }

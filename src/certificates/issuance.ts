@@ -13,7 +13,7 @@ import { wrapKey } from '../pki/key-wrap.js';
 import { encodeName, formatName } from '../pki/name.js';
 import { randomSerial, type RandomSource } from '../pki/serial.js';
 import { serialHex } from '../pki/certificate.js';
-import { checkPublicKey } from '../pki/csr.js';
+import { describePublicKey } from '../pki/csr.js';
 import { profileFor, validityEnd, type CertificateProfile, type Holder, type Medium } from './profiles.js';
 import { subjectAttributes, validateSubject, type Subject, type SubjectInput } from './subject.js';
 
@@ -195,7 +195,7 @@ export class IssuanceService {
     if (!organization) throw new NotFound('organization not found');
     const subject = validateSubject(input.holder, input.subject);
     const profile = profileFor(input.holder, input.profile);
-    checkPublicKey(input.publicKeyInfo);
+    describePublicKey(input.publicKeyInfo);
     if (input.medium === 'file' && !input.privateKey) throw new Refused('a file certificate needs the key kyso generated for it');
     if (input.medium !== 'file' && input.privateKey) throw new Refused('only file certificates carry a kyso-generated key');
     const attributes = subjectAttributes(subject, organization);

@@ -47,9 +47,18 @@ export function findRequest(knex: Knex, id: string): Promise<RequestRow | undefi
  * Locks these requests for the transaction, in id order so that two batch approvals never
  * deadlock; a concurrent approval of the same request waits here and then sees its new status.
  */
-export function lockRequests(trx: Knex.Transaction, ids: string[]): Promise<RequestRow[]> {
-  return trx<RequestRow>('certificate_requests').whereIn('id', ids).orderBy('id').forUpdate().select('*');
+export function lockRequests(trx: Knex.Transaction, ids: string[]): Promise<Array<Omit<RequestRow, 'csr'>>> {
+  // Every column but the CSR itself: approval uses the key checked at submission (public_key_info).
+  return trx('certificate_requests')
+    .whereIn('id', ids)
+    .orderBy('id')
+    .forUpdate()
+    .select(REQUEST_COLUMNS_BUT_CSR);
 }
+const REQUEST_COLUMNS_BUT_CSR = [
+  'id', 'kind', 'status', 'holder', 'medium', 'organization_id', 'subject', 'public_key_info', 'msisdn', 'carrier', 'profile',
+  'target_serial', 'reason', 'requested_by', 'created_at', 'decided_by', 'decided_at', 'decision_reason', 'certificate_serial', 'certificate_id',
+];
 
 /** The decision recorded on a request. */
 export interface RequestDecision {

@@ -287,7 +287,7 @@ export class CertificateRequestService {
       const now = this.clock.now();
       const locked = new Map((await lockRequests(trx, [...new Set(ids.filter((id) => UUID.test(id)))])).map((r) => [r.id, r]));
       const organizations = await findOrganizations(trx, [...new Set([...locked.values()].map((r) => r.organization_id))]);
-      const outcomes: Array<{ row?: RequestRow; cause?: DomainError; decision?: RequestDecision; certificate?: { serial: string; pem: string } }> = [];
+      const outcomes: Array<{ row?: Omit<RequestRow, 'csr'>; cause?: DomainError; decision?: RequestDecision; certificate?: { serial: string; pem: string } }> = [];
       const issuing: Array<{ outcome: (typeof outcomes)[number]; plan: IssuancePlan; supersede?: string }> = [];
       const seen = new Set<string>();
       for (const id of ids) {
@@ -364,7 +364,7 @@ export class CertificateRequestService {
 }
 
 /** The issuance input an approved new, renew or change-info request stands for. */
-function issueInputFor(row: RequestRow, target: CertificateRow | undefined): IssueInput {
+function issueInputFor(row: Omit<RequestRow, 'csr'>, target: CertificateRow | undefined): IssueInput {
   // file: kyso generates the key (P-256: quick to make, accepted by Adobe, Windows and openssl).
   const generated = row.medium === 'file' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : undefined;
   const publicKeyInfo = generated
@@ -394,7 +394,7 @@ function revocationReason(reason: string | null | undefined): RevocationReason {
   return r as RevocationReason;
 }
 
-function decisionItem(row: RequestRow, serial?: string | null, reason?: string | null): { id: string; details: Record<string, unknown> } {
+function decisionItem(row: Omit<RequestRow, 'csr'>, serial?: string | null, reason?: string | null): { id: string; details: Record<string, unknown> } {
   return {
     id: row.id,
     details: { kind: row.kind, organizationId: row.organization_id, ...(serial ? { certificateSerial: serial } : {}), ...(reason ? { reason } : {}) },
@@ -410,7 +410,7 @@ export function problemOf(err: DomainError): NonNullable<BatchItem<unknown>['err
 }
 
 /** The API view of a request row. */
-export function toRequestView(row: RequestRow): RequestView {
+export function toRequestView(row: Omit<RequestRow, 'csr'>): RequestView {
   return {
     id: row.id,
     kind: row.kind,
