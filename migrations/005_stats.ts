@@ -216,6 +216,10 @@ export async function installFold(knex: Knex): Promise<void> {
     create or replace function kyso_stats_fold() returns integer language plpgsql as $fn$
     declare folded integer;
     begin
+      -- the common case, nothing queued: no lock, no temporary table
+      if not exists (select 1 from stats_pending) then
+        return 0;
+      end if;
       -- one fold at a time; writers never wait for it, they only append to stats_pending
       perform pg_advisory_xact_lock(hashtext('kyso_stats_fold'));
       create temp table if not exists stats_folding (certificate_id uuid, status_change_id bigint, signing_account_id uuid) on commit drop;
