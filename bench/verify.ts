@@ -20,7 +20,8 @@ const DOCUMENT = Buffer.from('Học bạ số — lớp 12A1, năm học 2025-20
  * CMS verification throughput (issue 4 target: ≥ 2,000/s): detached CAdES-B-B P-256 signatures
  * chaining to the built-in CA, (1) the pure verifier with a signer seen before, (2) with a new
  * signer certificate every time (parse + chain signatures not yet cached), (3) the service with its
- * database look-ups, for a known and for a new signer, (4) through HTTP with 8 requests in flight. Reference: openssl speed ecdsap256
+ * database look-ups, for a known and for a new signer, (4) through HTTP with 8 requests in flight
+ * (the fetch client runs in the same process and takes its share of the core). Reference: openssl speed ecdsap256
  * verify on one core — one CMS verification costs at least one ECDSA verify plus the digest.
  */
 export async function run(): Promise<void> {
@@ -92,20 +93,28 @@ export async function run(): Promise<void> {
     // (4) HTTP, JSON with base64, several requests in flight
     const body = JSON.stringify({ document: DOCUMENT.toString('base64'), signature: signatures[0]!.toString('base64') });
     let sent = 0;
+    let failures = 0;
     const httpSeconds = await timed(async () => {
       const end = Date.now() + SECONDS * 1000;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
           while (Date.now() < end) {
-            const res = await fetch(`${bench.kyso.url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-            sent++;
-            const verdict = (await res.json()) as { indication: string };
-            if (verdict.indication !== 'TOTAL_PASSED') throw new Error(`unexpected ${JSON.stringify(verdict)}`);
+            try {
+              const res = await fetch(`${bench.kyso.url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+              const verdict = (await res.json()) as { indication: string };
+              if (verdict.indication !== 'TOTAL_PASSED') throw new Error(`unexpected ${JSON.stringify(verdict)}`);
+              sent++;
+            } catch (err) {
+              // a connection reset on this crowded machine is counted and shown, not fatal to the run
+              if ((err as Error).message.startsWith('unexpected')) throw err;
+              failures++;
+            }
           }
         }),
       );
     });
     report(`HTTP POST /api/v1/verify, ${CONCURRENCY} in flight, signer seen before`, sent / httpSeconds, reference);
+    if (failures) console.log(`  (${failures} requests failed at the connection level)`);
   } finally {
     await bench.close();
   }
