@@ -21,7 +21,10 @@ import { revocationOf, type StatusChanges } from './status.js';
 
 /** How long a response is valid (nextUpdate − thisUpdate). Revocation is visible at once to clients that ask again. */
 export const OCSP_VALIDITY_MS = 3600 * 1000;
-/** A response without nonce is served again, unchanged, for this long unless a status changes. */
+/**
+ * A response without nonce is served again, unchanged, for this long unless a status changes; HTTP
+ * caches get the same bound (max-age), so a revocation reaches GET clients within a minute.
+ */
 const REUSE_MS = 60 * 1000;
 /** Bounds of the in-memory caches; each is simply emptied when full. */
 const MAX_CACHED = 50_000;
@@ -32,7 +35,7 @@ const INTERNAL_ERROR = encodeOcspError(OcspResponseStatus.internalError);
 /** A DER OCSPResponse and, for responses without a nonce, how long HTTP caches may keep it. */
 export interface OcspAnswer {
   readonly der: Buffer;
-  /** Seconds until nextUpdate, for Cache-Control on GET (RFC 5019 §6.2); undefined when not cacheable. */
+  /** Seconds HTTP caches may keep it, for Cache-Control on GET (RFC 5019 §6.2); undefined when not cacheable. */
   readonly maxAgeSeconds?: number;
   readonly producedAt?: Date;
 }
@@ -41,13 +44,13 @@ const HASHES: readonly CertIdHash[] = ['sha1', 'sha256', 'sha384', 'sha512'];
 
 /**
  * The OCSP responder (RFC 6960): answers good, revoked (suspended = certificateHold) or unknown
- * for each CertID, signed by the CA's delegated responder. Statuses and nonce-less responses are
- * kept in memory until the status-change counter moves, which is read fresh for every request.
+ * for each CertID, signed by the CA's delegated responder. Encoded statuses and nonce-less
+ * responses are kept in memory for a minute at most, and dropped as soon as a status changes.
  */
 export class OcspResponder {
   private issuers = new Map<string, Authority>();
   private readonly singles = new Map<string, CachedSingle>();
-  private readonly responses = new Map<string, { der: Buffer; producedAt: Date; nextUpdate: number }>();
+  private readonly responses = new Map<string, { der: Buffer; producedAt: Date }>();
   private counter = -1;
 
   constructor(
@@ -73,7 +76,7 @@ export class OcspResponder {
       const key = requestDer.toString('latin1');
       const cached = this.responses.get(key);
       if (cached && now.getTime() - cached.producedAt.getTime() < REUSE_MS) {
-        return { ...cached, maxAgeSeconds: secondsUntil(cached.nextUpdate, now) };
+        return { ...cached, maxAgeSeconds: secondsUntil(cached.producedAt.getTime() + REUSE_MS, now) };
       }
       let request;
       try {
@@ -92,13 +95,12 @@ export class OcspResponder {
       const data = encodeResponseData(responder.identity, producedAt, singles.map((s) => s.der), request.nonce);
       const der = encodeOcspResponse(responder.identity, data, await responder.signer.sign(data));
       if (request.nonce) return { der };
-      const nextUpdate = Math.min(...singles.map((s) => s.thisUpdate.getTime() + OCSP_VALIDITY_MS));
-      const answer = { der, producedAt, nextUpdate };
+      const answer = { der, producedAt };
       if (this.counter === counter) {
         if (this.responses.size >= MAX_CACHED) this.responses.clear();
         this.responses.set(key, answer);
       }
-      return { ...answer, maxAgeSeconds: secondsUntil(nextUpdate, now) };
+      return { ...answer, maxAgeSeconds: secondsUntil(producedAt.getTime() + REUSE_MS, now) };
     } catch (err) {
       this.logger.error({ err }, 'OCSP request failed');
       return { der: INTERNAL_ERROR };
