@@ -124,7 +124,7 @@ function revocationFinding(record: RevocationRecord, proof: Date | undefined): F
 }
 
 /** The signer identity reported for a certificate: UIDs as an array, since a subject may carry several. */
-export function signerOf(cert: CertificateFacts): SignatureReport['signer'] {
+function signerOf(cert: CertificateFacts): SignatureReport['signer'] {
   return { subject: cert.subjectDn, uid: [...cert.uids], serial: cert.serial, issuer: cert.issuerDn };
 }
 

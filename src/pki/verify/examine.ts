@@ -3,6 +3,7 @@ import { digestName, readAlgorithm, verifyMethod, verifySignature, weakness } fr
 import { buildChain, CertificatePool } from './chain.js';
 import { certificateFacts, keyIdOf, type CertificateFacts } from './certificate-facts.js';
 import { CMS_OID } from '../cms.js';
+import { OID } from '../oids.js';
 import { parseSignedData, SIGNING_CERTIFICATE_V1, type SignedData, type SignerIdentifier, type SignerInfo } from './cms.js';
 import { children, childrenOf, DerError, integerBytes, octets, raw, readOid, readTime, readTlv, type Tlv } from './der-reader.js';
 import { failed, indeterminate, type Finding } from './findings.js';
@@ -229,7 +230,7 @@ export function imprintMatches(info: TstInfo, data: Buffer): boolean {
  * its imprint over this signature value, its TSA chaining to a trusted certificate, valid at
  * genTime and allowed to time-stamp (RFC 3161 §2.3: extended key usage id-kp-timeStamping).
  */
-export function examineTimestampToken(token: Buffer, signatureValue: Buffer, context: VerificationContext): TimestampCheck {
+function examineTimestampToken(token: Buffer, signatureValue: Buffer, context: VerificationContext): TimestampCheck {
   let info: TstInfo;
   let signedData: SignedData;
   try {
@@ -240,12 +241,15 @@ export function examineTimestampToken(token: Buffer, signatureValue: Buffer, con
   }
   const exam = examineSignedData(signedData, signedData.eContent, context, { timestamps: false })[0];
   const tsa = exam?.signerCert;
-  const problem = !exam
-    ? 'the time-stamp token has no signer'
-    : !imprintMatches(info, signatureValue)
-      ? 'the time-stamp is over another signature'
-      : (exam.findings[0]?.message ??
-        (tsa && !tsa.extKeyUsage?.includes('1.3.6.1.5.5.7.3.8') ? 'the TSA certificate is not for time-stamping' : undefined) ??
-        exam.chain.map((c) => (info.genTime < c.notBefore || info.genTime > c.notAfter ? `${c.subjectDn} was not valid at the time-stamp's time` : undefined)).find(Boolean));
+  const problem = timestampProblem(exam, info, signatureValue);
   return { genTime: info.genTime, valid: !problem, ...(tsa ? { tsa: tsa.subjectDn } : {}), ...(problem ? { problem } : {}) };
+}
+
+function timestampProblem(exam: Examination | undefined, info: TstInfo, signatureValue: Buffer): string | undefined {
+  if (!exam) return 'the time-stamp token has no signer';
+  if (!imprintMatches(info, signatureValue)) return 'the time-stamp is over another signature';
+  if (exam.findings[0]) return exam.findings[0].message;
+  if (!exam.signerCert?.extKeyUsage?.includes(OID.kpTimeStamping)) return 'the TSA certificate is not for time-stamping';
+  const invalid = exam.chain.find((c) => info.genTime < c.notBefore || info.genTime > c.notAfter);
+  return invalid ? `${invalid.subjectDn} was not valid at the time-stamp's time` : undefined;
 }
