@@ -37,6 +37,7 @@ export interface DelegatedResponder {
 export class OcspResponders {
   private byCaId = new Map<string, DelegatedResponder>();
   private renewing: Promise<void> | undefined;
+  private lastFailure = 0;
 
   constructor(
     private readonly knex: Knex,
@@ -52,13 +53,16 @@ export class OcspResponders {
     const current = this.byCaId.get(ca.row.id);
     const now = this.clock.now().getTime();
     if (current && now < current.notAfter.getTime() - RENEW_BEFORE_MS) return current;
-    const renewal = this.ensure();
     if (current && now < current.notAfter.getTime()) {
-      // Still valid: answer now, renew in the background.
-      renewal.catch((err: unknown) => this.logger.error({ err }, 'OCSP responder renewal failed'));
+      // Still valid: answer now, renew in the background (retrying a failure after a minute).
+      if (now - this.lastFailure < 60_000) return current;
+      this.ensure().catch((err: unknown) => {
+        this.lastFailure = this.clock.now().getTime();
+        this.logger.error({ err }, 'OCSP responder renewal failed');
+      });
       return current;
     }
-    await renewal;
+    await this.ensure();
     const renewed = this.byCaId.get(ca.row.id);
     if (!renewed) throw new Error(`no OCSP responder for CA ${ca.name}`);
     return renewed;
@@ -76,7 +80,7 @@ export class OcspResponders {
   }
 
   private async issueMissing(): Promise<void> {
-    const issued = await this.knex.transaction(async (trx) => {
+    const changed = await this.knex.transaction(async (trx) => {
       // Instances starting together must not both issue responders.
       await trx.raw('select pg_advisory_xact_lock(7215003)');
       const now = this.clock.now();
@@ -85,7 +89,9 @@ export class OcspResponders {
         rows.some((r) => r.kind === 'ocsp' && r.parent_id === caId && r.not_after.getTime() - RENEW_BEFORE_MS > now.getTime());
       const needing = this.authorities.all().filter((a) => (a.kind === 'root' || a.kind === 'issuing') && !current(a.row.id));
       const created = await Promise.all(needing.map((ca) => this.issueResponder(ca, now)));
-      if (created.length === 0) return false;
+      // Another instance may have issued them: then only this instance's copy of the CAs is behind.
+      const loaded = new Set(this.authorities.all().map((a) => a.row.id));
+      if (created.length === 0) return rows.some((r) => r.kind === 'ocsp' && !loaded.has(r.id));
       await insertCas(trx, created);
       await recordAudit(
         trx,
@@ -99,7 +105,7 @@ export class OcspResponders {
       );
       return true;
     });
-    if (issued) await this.authorities.load();
+    if (changed) await this.authorities.load();
     this.index();
   }
 
