@@ -64,15 +64,17 @@ export class ImportService {
     const inputs = items.flatMap((i) => (i.input ? [i.input] : []));
     const organizations = await findOrganizations(this.knex, [...new Set(inputs.map((i) => i.organizationId))]);
     const now = this.clock.now();
-    const outcomes: Array<ImportOutcome | { row: CertificateRow }> = items.map((item) => {
-      if (!item.input) return { cause: item.cause! };
-      try {
-        return { row: this.prepare(item.input, issuers, organizations.get(item.input.organizationId), now) };
-      } catch (err) {
-        if (err instanceof DomainError) return { cause: err };
-        throw err;
-      }
-    });
+    const outcomes: Array<ImportOutcome | { row: CertificateRow }> = await Promise.all(
+      items.map(async (item) => {
+        if (!item.input) return { cause: item.cause! };
+        try {
+          return { row: await this.prepare(item.input, issuers, organizations.get(item.input.organizationId), now) };
+        } catch (err) {
+          if (err instanceof DomainError) return { cause: err };
+          throw err;
+        }
+      }),
+    );
     const candidates = outcomes.flatMap((o) => ('row' in o ? [o.row] : []));
     const known = await findKnown(
       this.knex,
@@ -119,7 +121,7 @@ export class ImportService {
     return outcomes.map((o) => ('row' in o ? { view: toCertificateView(o.row, now) } : o));
   }
 
-  private prepare(input: ImportInput, issuers: Map<string, KnownIssuer[]>, organization: CertificateRowOrganization | undefined, now: Date): CertificateRow {
+  private async prepare(input: ImportInput, issuers: Map<string, KnownIssuer[]>, organization: CertificateRowOrganization | undefined, now: Date): Promise<CertificateRow> {
     const cert = readCertificateInput(input.pem);
     if (cert.isCa) throw new Refused('this is a CA certificate; import records end-entity certificates (add a CA as a trust anchor instead)');
     const candidates = issuers.get(cert.issuerDer.toString('hex'));
@@ -127,7 +129,7 @@ export class ImportService {
     let issuer: KnownIssuer | undefined;
     let unsupported = false;
     for (const candidate of candidates) {
-      const ok = verifyCertificateSignature(cert, candidate.key);
+      const ok = await verifyCertificateSignature(cert, candidate.key);
       if (ok === undefined) unsupported = true;
       if (ok) issuer = candidate;
       if (ok) break;

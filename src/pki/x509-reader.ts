@@ -105,17 +105,16 @@ export function readCertificate(input: Uint8Array): ReadCertificate {
 }
 
 /**
- * Whether `issuerKey` verifies the certificate's signature. Undefined when the signature algorithm
- * is one kyso does not verify (RSASSA-PSS, GOST, …), so callers can say so rather than "bad signature".
+ * Whether `issuerKey` verifies the certificate's signature (on the libuv thread pool, so batches use
+ * every core). Undefined when the signature algorithm is one kyso does not verify (RSASSA-PSS,
+ * GOST, …), so callers can say so rather than "bad signature".
  */
-export function verifyCertificateSignature(cert: ReadCertificate, issuerKey: KeyObject): boolean | undefined {
+export async function verifyCertificateSignature(cert: ReadCertificate, issuerKey: KeyObject): Promise<boolean | undefined> {
   const hash = SIGNATURE_HASHES[cert.signatureOid];
   if (!hash) return undefined;
   const ecdsa = cert.signatureOid.startsWith('1.2.840.10045.');
   if (ecdsa !== (issuerKey.asymmetricKeyType === 'ec')) return false;
-  try {
-    return nodeVerify(hash, cert.tbs, { key: issuerKey, dsaEncoding: 'der' }, cert.signature);
-  } catch {
-    return false;
-  }
+  return new Promise((resolve) =>
+    nodeVerify(hash, cert.tbs, { key: issuerKey, dsaEncoding: 'der' }, cert.signature, (err, ok) => resolve(!err && ok)),
+  );
 }

@@ -116,19 +116,21 @@ export class CertificateRequestService {
       this.knex,
       [...new Set(inputs.flatMap((i) => (i.kind === 'new' ? [i.organizationId] : [])))],
     );
-    const outcomes: Array<{ row?: RequestRow; cause?: DomainError }> = [];
-    for (const input of inputs) {
-      try {
-        const row =
-          input.kind === 'new'
-            ? this.newRequestRow(principal, input, organizations.get(input.organizationId))
-            : await this.changeRequestRow(principal, input);
-        outcomes.push({ row: { ...row, id: randomUUID(), status: 'submitted', requested_by: principal.id, created_at: now } });
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        outcomes.push({ cause: err });
-      }
-    }
+    // Rows are checked concurrently: CSR signatures verify on the thread pool.
+    const outcomes: Array<{ row?: RequestRow; cause?: DomainError }> = await Promise.all(
+      inputs.map(async (input) => {
+        try {
+          const row =
+            input.kind === 'new'
+              ? await this.newRequestRow(principal, input, organizations.get(input.organizationId))
+              : await this.changeRequestRow(principal, input);
+          return { row: { ...row, id: randomUUID(), status: 'submitted' as const, requested_by: principal.id, created_at: now } };
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          return { cause: err };
+        }
+      }),
+    );
     const rows = outcomes.flatMap((o) => (o.row ? [o.row] : []));
     if (rows.length) {
       await this.knex.transaction(async (trx) => {
@@ -151,22 +153,22 @@ export class CertificateRequestService {
     return outcomes.map((o) => (o.row ? { view: toRequestView(o.row) } : { error: true, cause: o.cause }));
   }
 
-  private newRequestRow(
+  private async newRequestRow(
     principal: Principal,
     input: Extract<RequestInput, { kind: 'new' }>,
     organization: OrganizationRow | undefined,
-  ): Omit<RequestRow, 'id' | 'status' | 'requested_by' | 'created_at'> {
+  ): Promise<Omit<RequestRow, 'id' | 'status' | 'requested_by' | 'created_at'>> {
     if (!organization || !canSee(principal, organization.id)) throw new NotFound('organization not found');
     const subject = validateSubject(input.holder, input.subject);
     subjectAttributes(subject, organization);
     const profile = profileFor(input.holder, input.profile);
-    let csr: ReturnType<typeof checkCsr> | undefined;
+    let csr: Awaited<ReturnType<typeof checkCsr>> | undefined;
     if (input.medium === 'remote') {
       throw new Refused('remote certificates are issued with a centralized signing account (POST /api/v1/signing-accounts)', [{ path: 'medium', message: 'use signing accounts' }]);
     }
     if (input.medium === 'token' || input.medium === 'sim') {
       if (!input.csr) throw new Refused(`a ${input.medium} request needs a csr: the key is generated on the ${input.medium}`, [{ path: 'csr', message: 'required' }]);
-      csr = checkCsr(input.csr);
+      csr = await checkCsr(input.csr);
     } else if (input.csr) {
       throw new Refused('a file request takes no csr: kyso generates the key and delivers it as PKCS#12', [{ path: 'csr', message: 'not allowed for file' }]);
     }
@@ -205,7 +207,7 @@ export class CertificateRequestService {
   ): Promise<Omit<RequestRow, 'id' | 'status' | 'requested_by' | 'created_at'>> {
     const cert = await this.certificates.find(this.knex, principal, input.certificateSerial);
     let subject = cert.subject;
-    let csr: ReturnType<typeof checkCsr> | undefined;
+    let csr: Awaited<ReturnType<typeof checkCsr>> | undefined;
     if (input.kind === 'revoke') revocationReason(input.reason);
     if (input.kind === 'renew' || input.kind === 'change-info') {
       if (cert.source !== 'issued') throw new Refused(`certificate ${cert.serial} was issued by another CA; ask that CA to ${input.kind === 'renew' ? 'renew' : 'reissue'} it`);
@@ -213,7 +215,7 @@ export class CertificateRequestService {
       if (cert.status === 'revoked') throw new Conflict(`certificate ${cert.serial} is revoked`);
       if (input.csr) {
         if (cert.medium === 'file') throw new Refused('a file certificate takes no csr: kyso generates the new key', [{ path: 'csr', message: 'not allowed for file' }]);
-        csr = checkCsr(input.csr);
+        csr = await checkCsr(input.csr);
       }
       if (input.kind === 'change-info') {
         if (!input.subject) throw new Refused('a change-info request needs the corrected subject', [{ path: 'subject', message: 'required' }]);

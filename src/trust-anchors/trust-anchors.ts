@@ -40,7 +40,7 @@ export class TrustAnchorService {
     if (!cert.isCa) throw new Refused('a trust anchor must be a CA certificate (basicConstraints cA=TRUE)');
     if (cert.subjectDer.equals(cert.issuerDer)) {
       const key = createPublicKey({ key: cert.publicKeyInfo, format: 'der', type: 'spki' });
-      if (!verifyCertificateSignature(cert, key)) throw new Refused('the self-signed certificate does not verify with its own key');
+      if (!(await verifyCertificateSignature(cert, key))) throw new Refused('the self-signed certificate does not verify with its own key');
     }
     const fingerprint = createHash('sha256').update(cert.der).digest('hex');
     return this.knex.transaction(async (trx) => {
