@@ -70,6 +70,9 @@ describe('CRL and OCSP over HTTP, checked by openssl', () => {
     const missing = await t.http().get('/pki/crl/nope.crl');
     expect(missing.status).toBe(404);
     expect(missing.headers['content-type']).toContain('application/problem+json');
+    // A responder's certificate sits beside the CAs, but it issues nothing and has no CRL.
+    const responder = t.kyso.services.authorities.all().find((a) => a.kind === 'ocsp')!;
+    expect((await t.http().get(`/pki/crl/${responder.name}.crl`)).status).toBe(404);
   });
 
   it('answers good for an active certificate, with and without nonce, over POST', async () => {
