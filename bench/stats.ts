@@ -101,6 +101,8 @@ export async function run(): Promise<void> {
         body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
       });
       const { token } = (await login.json()) as { token: string };
+      // The machine's load beside the figures: on a shared box, waiting for CPU shows up as latency.
+      console.log(`  (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs)`);
       let state = 42;
       const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
       for (const [label, next] of queries(random)) {
