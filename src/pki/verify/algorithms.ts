@@ -27,8 +27,6 @@ const SIGNATURE_DIGESTS: Record<string, DigestName> = {
   [OID.sha512WithRSAEncryption]: 'sha512',
 };
 
-const ED25519 = '1.3.101.112';
-
 /** An AlgorithmIdentifier read from the wire: its OID and the parameters element, if any. */
 export interface AlgorithmIdentifier {
   readonly oid: string;
@@ -47,8 +45,8 @@ export const digestName = (algorithm: AlgorithmIdentifier): DigestName | undefin
 
 /** How to check one signature with node:crypto. */
 export interface VerifyMethod {
-  /** Digest hashed over the signed bytes (null for Ed25519, which hashes internally). */
-  readonly hash: DigestName | null;
+  /** Digest hashed over the signed bytes. */
+  readonly hash: DigestName;
   readonly pss?: { saltLength: number };
 }
 
@@ -60,7 +58,6 @@ export interface VerifyMethod {
 export function verifyMethod(signature: AlgorithmIdentifier, digest?: DigestName): VerifyMethod | undefined {
   const named = SIGNATURE_DIGESTS[signature.oid];
   if (named) return { hash: named };
-  if (signature.oid === ED25519) return { hash: null };
   if ((signature.oid === OID.rsaEncryption || signature.oid === OID.ecPublicKey) && digest) {
     return { hash: digest };
   }
