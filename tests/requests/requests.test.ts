@@ -453,3 +453,25 @@ describe('issued certificates interoperate and are audited', () => {
     expect((await submit(a.tokens.agency, tokenRequest(a.organizationId, pem, { profile: 'gold' }))).status).toBe(422);
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('describes every request, certificate and trust-anchor operation, approve-batch included', async () => {
+    const doc = (await t.http().get('/api/v1/openapi.json')).body;
+    for (const [path, method] of [
+      ['/api/v1/certificate-requests', 'post'],
+      ['/api/v1/certificate-requests/batch', 'post'],
+      ['/api/v1/certificate-requests/approve-batch', 'post'],
+      ['/api/v1/certificate-requests/{id}/approve', 'post'],
+      ['/api/v1/certificate-requests/{id}/reject', 'post'],
+      ['/api/v1/certificate-requests/{id}/cancel', 'post'],
+      ['/api/v1/certificates', 'get'],
+      ['/api/v1/certificates/{serial}/pkcs12', 'post'],
+      ['/api/v1/certificates/{serial}/chain', 'get'],
+      ['/api/v1/certificates/import/batch', 'post'],
+      ['/api/v1/trust-anchors', 'post'],
+    ] as const) {
+      expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    expect(Object.keys(doc.paths['/api/v1/certificate-requests/batch'].post.requestBody.content)).toContain('text/csv');
+  });
+});
