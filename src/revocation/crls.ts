@@ -64,7 +64,8 @@ export class CrlPublisher {
       return { serial: serialBytes(row.serial), revocationDate: revocation.at, reasonCode: revocation.reasonCode };
     });
     const digest = entriesDigest(entries);
-    const latest = this.cache.get(authority.row.id)?.crl ?? (await latestCrl(this.knex, authority.row.id));
+    // The stored latest, not this instance's copy: another instance may have issued it already.
+    const latest = await latestCrl(this.knex, authority.row.id);
     const crl =
       latest && latest.entries_digest === digest && !this.dueForReissue(latest)
         ? latest
