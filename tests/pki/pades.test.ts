@@ -59,6 +59,22 @@ describe('preparePdfSignature', () => {
     expect(signed.toString('latin1')).toMatch(/\/M \(D:\d{14}\+00'00'\)/);
   });
 
+  it('joins an existing form (indirect AcroForm, page annotations) without disturbing its fields', async () => {
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([595, 842]);
+    const form = doc.getForm();
+    form.createTextField('hoTen').addToPage(page, { x: 72, y: 700, width: 200, height: 20 });
+    form.getTextField('hoTen').setText('Nguyen Van An');
+    const pdf = Buffer.from(await doc.save({ useObjectStreams: false }));
+    const signed = await sign(pdf);
+    const out = tmp.run('pdfsig', [tmp.write('form.pdf', signed)]).output;
+    expect(out).toContain('Signature is Valid');
+    expect(out).toContain('Total document signed');
+    const reread = await PDFDocument.load(signed);
+    expect(reread.getForm().getTextField('hoTen').getText()).toBe('Nguyen Van An');
+    expect(reread.getForm().getFields().map((f) => f.getName()).sort()).toEqual(['Signature1', 'hoTen']);
+  });
+
   it('adds a second signature without breaking the first', async () => {
     const once = await sign(await samplePdf(true));
     const twice = await sign(once, new Date('2026-11-22T04:00:00Z'));
