@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as pkijs from 'pkijs';
+import { toArrayBuffer } from '../../src/pki/engine.js';
 import { toPem } from '../../src/pki/pem.js';
 import type { TestKyso } from '../support/kyso.js';
 
@@ -75,4 +77,12 @@ export function writePem(dir: string, name: string, der: Uint8Array, label = 'CE
   const file = path.join(dir, name);
   writeFileSync(file, toPem(der, label));
   return file;
+}
+
+/** The status of the first SingleResponse of a DER OCSPResponse, read with pkijs. */
+export function firstCertStatus(der: Buffer): 'good' | 'revoked' | 'unknown' {
+  const response = pkijs.OCSPResponse.fromBER(toArrayBuffer(der));
+  const basic = pkijs.BasicOCSPResponse.fromBER(response.responseBytes!.response.valueBlock.valueHexView.slice().buffer);
+  const tag = (basic.tbsResponseData.responses[0]!.certStatus as { idBlock: { tagNumber: number } }).idBlock.tagNumber;
+  return (['good', 'revoked', 'unknown'] as const)[tag]!;
 }
