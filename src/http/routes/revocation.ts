@@ -68,7 +68,7 @@ export function revocationRoutes(route: RouteDefiner, services: Services): void 
   );
 }
 
-/** Writes an OCSP response; GET responses without nonce may be cached until nextUpdate (RFC 5019 §6.2). */
+/** Writes an OCSP response; GET responses without nonce may be cached for up to a minute (RFC 5019 §6.2). */
 function sendOcsp(res: Response, answer: OcspAnswer, cacheable: boolean): void {
   res.type('application/ocsp-response');
   if (cacheable && answer.maxAgeSeconds !== undefined && answer.producedAt) {
