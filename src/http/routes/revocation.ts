@@ -52,7 +52,7 @@ export function revocationRoutes(route: RouteDefiner, services: Services): void 
   route(
     {
       method: 'get',
-      path: '/pki/ocsp/*request',
+      path: '/pki/ocsp/*base64req',
       summary: 'OCSP responder (RFC 6960 appendix A.1): URL-encoded base64 DER OCSPRequest as the path',
       tags: ['pki'],
       auth: false,
@@ -60,7 +60,7 @@ export function revocationRoutes(route: RouteDefiner, services: Services): void 
     },
     async ({ req, res }) => {
       // Express has split the path at '/' (base64 has them, encoded as %2F or not) and decoded each part.
-      const parts = (req.params as { request?: string[] }).request ?? [];
+      const parts = (req.params as { base64req?: string[] }).base64req ?? [];
       const text = parts.join('/').replace(/ /g, '+');
       const der = BASE64.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
       sendOcsp(res, await ocsp.respond(der), true);
