@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { insertJsonRows } from './bulk.js';
 
 /** A row of `audit_events`. */
 export interface AuditRow {
@@ -25,11 +26,7 @@ export async function lockAuditHead(trx: Knex.Transaction): Promise<{ seq: numbe
 /** Inserts chained rows and moves the head past them (inside the transaction holding the head). */
 export async function insertAuditRows(trx: Knex.Transaction, rows: AuditRow[]): Promise<void> {
   if (rows.length === 0) return;
-  for (let i = 0; i < rows.length; i += 1000) {
-    await trx('audit_events').insert(
-      rows.slice(i, i + 1000).map((r) => ({ ...r, details: JSON.stringify(r.details) })),
-    );
-  }
+  await insertJsonRows(trx, 'audit_events', rows);
   const last = rows[rows.length - 1]!;
   await trx('audit_head').where({ id: 1 }).update({ seq: last.seq, hash: last.hash });
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { insertJsonRows, newestFirst, type StoredSubject } from './certificates-repo.js';
+import { insertJsonRows } from './bulk.js';
+import { newestFirst, type StoredSubject } from './certificates-repo.js';
 
 /** Kinds of certificate request (product.md "Certificate lifecycle"). */
 export const REQUEST_KINDS = ['new', 'renew', 'change-info', 'revoke', 'suspend', 'resume'] as const;

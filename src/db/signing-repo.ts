@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { WrappedKey } from '../pki/key-wrap.js';
 import type { PinKdf } from '../signing/pin-key.js';
-import { insertJsonRows, type StoredStatus } from './certificates-repo.js';
+import { insertJsonRows } from './bulk.js';
+import type { StoredStatus } from './certificates-repo.js';
 
 /** Key algorithms a signing account can hold. */
 export type KeyAlgorithm = 'ecdsa-p256' | 'rsa-2048';

@@ -57,7 +57,7 @@ describe('npm start on the embedded database', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: 'embedded-admin-pw' }),
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<{ token: string }>);
     const auth = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
     const created = await fetch(`${base}/api/v1/organizations`, {
       method: 'POST',
@@ -65,8 +65,8 @@ describe('npm start on the embedded database', () => {
       body: JSON.stringify({ name: 'Sở Giáo dục và Đào tạo', code: '0101234567', sector: 'education', province: 'Hà Nội' }),
     });
     expect(created.status).toBe(201);
-    const org = await created.json();
-    const fetched = await fetch(`${base}/api/v1/organizations/${org.id}`, { headers: auth }).then((r) => r.json());
+    const org = (await created.json()) as { id: string };
+    const fetched = (await fetch(`${base}/api/v1/organizations/${org.id}`, { headers: auth }).then((r) => r.json())) as { name: string };
     expect(fetched.name).toBe('Sở Giáo dục và Đào tạo');
 
     const second = startProcess({ PORT: String(await freePort()) });
