@@ -328,6 +328,16 @@ describe('certificate status', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents every signing-account operation and the TSA', async () => {
+    const doc = await t.http().get('/api/v1/openapi.json');
+    const paths = Object.keys(doc.body.paths);
+    for (const path of ['/api/v1/signing-accounts', '/api/v1/signing-accounts/batch', '/api/v1/signing-accounts/{id}', '/api/v1/signing-accounts/{id}/sign', '/api/v1/signing-accounts/{id}/sign-hash', '/api/v1/signing-accounts/{id}/pin', '/api/v1/signing-accounts/{id}/unlock', '/pki/tsa']) {
+      expect(paths).toContain(path);
+    }
+  });
+});
+
 describe('statistics', () => {
   it('counts the accounts opened, by organization', async () => {
     const res = await t.http().get('/api/v1/stats/signing-accounts?groupBy=organization').set('Authorization', `Bearer ${a.tokens.officer}`);
