@@ -70,7 +70,8 @@ export interface CertificateView {
   carrier?: string;
   /** `file` certificates: whether the PKCS#12 was already downloaded. */
   keyDelivered?: boolean;
-  pem: string;
+  /** Null only for the demo seed's synthetic rows, which have statistics but no certificate. */
+  pem: string | null;
 }
 
 /** A status change asked of a certificate. */
@@ -121,13 +122,18 @@ export class CertificateService {
 
   /** DER of the certificate. */
   async der(principal: Principal, serial: string): Promise<Buffer> {
-    return Buffer.from((await this.find(this.knex, principal, serial)).der);
+    return storedDer(await this.find(this.knex, principal, serial));
+  }
+
+  /** PEM of the certificate. */
+  async pem(principal: Principal, serial: string): Promise<string> {
+    return toPem(await this.der(principal, serial), 'CERTIFICATE');
   }
 
   /** PEM bundle, leaf first, then its issuer up to the root (or the trust anchor of an imported one). */
   async chainPem(principal: Principal, serial: string): Promise<string> {
     const row = await this.find(this.knex, principal, serial);
-    const ders: Buffer[] = [Buffer.from(row.der)];
+    const ders: Buffer[] = [storedDer(row)];
     if (row.issuer_ca_id) {
       const ca = this.authorities.all().find((a) => a.row.id === row.issuer_ca_id);
       if (ca) ders.push(...this.authorities.chain(ca).map((a) => a.certificateDer));
@@ -253,6 +259,12 @@ export function toCertificateView(row: CertificateRow, now: Date): CertificateVi
     ...(row.msisdn ? { msisdn: row.msisdn } : {}),
     ...(row.carrier ? { carrier: row.carrier } : {}),
     ...(row.medium === 'file' ? { keyDelivered: row.key_delivered_at !== null } : {}),
-    pem: toPem(row.der, 'CERTIFICATE'),
+    pem: row.der.length ? toPem(row.der, 'CERTIFICATE') : null,
   };
+}
+
+/** The certificate's DER; 404 for the demo seed's synthetic rows (scripts/seed-demo.ts), which have none. */
+function storedDer(row: CertificateRow): Buffer {
+  if (row.der.length === 0) throw new NotFound(`certificate ${row.serial} is a synthetic demo record without a certificate`);
+  return Buffer.from(row.der);
 }

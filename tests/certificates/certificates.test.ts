@@ -192,6 +192,19 @@ describe('reading certificates', () => {
     expect(openssl(['verify', '-CAfile', { file: 'root.pem', content: root }, '-untrusted', { file: 'chain.pem', content: chain.text }, { file: 'leaf.pem', content: c.pem }])).toMatch(/OK/);
     expect((await t.http().get('/api/v1/certificates/zz-not-hex').set(auth(admin))).status).toBe(404);
   });
+
+  it('shows a synthetic demo row (no DER) without a PEM, and 404s its PEM, DER and chain', async () => {
+    const c = await issueToken(t, a.organizationId, a.tokens.agency, a.tokens.officer);
+    await t.kyso.services.knex('certificates').where({ serial: c.serial }).update({ der: Buffer.alloc(0), synthetic: true });
+    const view = await t.http().get(`/api/v1/certificates/${c.serial}`).set(auth(admin));
+    expect(view.status).toBe(200);
+    expect(view.body.pem).toBeNull();
+    for (const form of ['pem', 'der', 'chain']) {
+      const res = await t.http().get(`/api/v1/certificates/${c.serial}/${form}`).set(auth(admin));
+      expect(res.status).toBe(404);
+      expect(res.body.detail).toMatch(/synthetic/);
+    }
+  });
 });
 
 describe('revoke, suspend, resume', () => {

@@ -30,7 +30,7 @@ const certificateView = z.object({
   msisdn: z.string().optional(),
   carrier: z.string().optional(),
   keyDelivered: z.boolean().optional().describe('file certificates: whether the PKCS#12 was downloaded'),
-  pem: z.string(),
+  pem: z.string().nullable(),
 });
 const importSchema = z.object({
   pem: z.string().max(100_000).describe('the certificate, PEM or base64 DER'),
@@ -126,8 +126,7 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
       produces: ['application/x-pem-file'],
     },
     async ({ params, principal, res }) => {
-      const view = await certificates.get(principal, params.serial);
-      res.type('application/x-pem-file').send(view.pem);
+      res.type('application/x-pem-file').send(await certificates.pem(principal, params.serial));
     },
   );
 
