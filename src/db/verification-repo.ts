@@ -15,7 +15,7 @@ export interface StoredCertificateStatus {
 
 /** DER of every trust anchor (migration 002 `trust_anchors`). */
 export async function trustAnchorCertificates(knex: Knex): Promise<Buffer[]> {
-  const rows = await knex('trust_anchors').select('der');
+  const rows = await knex('trust_anchors').orderBy([{ column: 'created_at' }, { column: 'id' }]).select('der');
   return rows.map((row: { der: Buffer }) => Buffer.from(row.der));
 }
 
@@ -34,23 +34,4 @@ export async function certificatesByIssuerSerial(
       keys.map((k) => [k.issuerNameHash, k.serial]),
     )
     .select('issuer_name_hash', 'serial', 'fingerprint', 'der', 'status', 'revoked_at', 'revocation_reason', 'suspended_at');
-}
-
-/** What verification caches against: the latest certificate status change and the trust anchors' count and newest time. */
-export interface VerificationVersion {
-  statusChange: number;
-  anchors: string;
-}
-
-/**
- * One round trip telling whether kyso's status records or trust anchors changed: every issuance,
- * revocation, suspension and resumption adds a `certificate_status_changes` row.
- */
-export async function verificationVersion(knex: Knex): Promise<VerificationVersion> {
-  const { rows } = await knex.raw(
-    `select (select coalesce(max(id), 0) from certificate_status_changes) as status_change,
-            (select count(*) || '/' || coalesce(max(created_at)::text, '') from trust_anchors) as anchors`,
-  );
-  const row = (rows as Array<{ status_change: string | number; anchors: string }>)[0]!;
-  return { statusChange: Number(row.status_change), anchors: row.anchors };
 }

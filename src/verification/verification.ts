@@ -2,13 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { CertificateAuthorities } from '../ca/authorities.js';
 import type { Clock } from '../clock.js';
-import {
-  certificatesByIssuerSerial,
-  trustAnchorCertificates,
-  verificationVersion,
-  type StoredCertificateStatus,
-  type VerificationVersion,
-} from '../db/verification-repo.js';
+import { certificatesByIssuerSerial, trustAnchorCertificates, type StoredCertificateStatus } from '../db/verification-repo.js';
 import { BadRequest, Refused } from '../errors.js';
 import { serialHex } from '../pki/certificate.js';
 import { derFromPemOrDer } from '../pki/pem.js';
@@ -23,6 +17,7 @@ import {
 } from '../pki/verify/document.js';
 import type { VerificationContext } from '../pki/verify/examine.js';
 import { isPdf } from '../pki/verify/pdf.js';
+import { StatusChanges } from '../revocation/status.js';
 
 /** What a caller sends to be verified: a CMS signature, the document, or both. */
 export interface VerificationInput {
@@ -36,19 +31,21 @@ export interface VerificationInput {
  * signer's certificate by kyso's own status records (api.md "Verification").
  */
 export class VerificationService {
-  private readonly version: () => Promise<VerificationVersion>;
-  private anchorsVersion: string | undefined;
-  private anchors: CertificateFacts[] = [];
+  /** Moves with every issuance, revocation, suspension and resumption (read per call, shared by concurrent calls). */
+  private readonly changes: StatusChanges;
   private statusVersion = -1;
   /** Status rows by `issuerNameHash/serial` (null: kyso has none), valid while no status changes. */
   private readonly statuses = new Map<string, { row: StoredCertificateStatus | null; at: number }>();
+  private anchors: CertificateFacts[] = [];
+  private anchorsLoadedAt = -Infinity;
 
   constructor(
     private readonly knex: Knex,
     private readonly clock: Clock,
     private readonly authorities: CertificateAuthorities,
   ) {
-    this.version = coalesced(() => verificationVersion(knex));
+    this.changes = new StatusChanges(knex);
+    authorities.onStart(() => this.changes.start());
   }
 
   /** The verification report for `input`; a bad signature is a report, not an error. */
@@ -56,8 +53,17 @@ export class VerificationService {
     const document = input.document?.length ? input.document : undefined;
     const signature = input.signature?.length ? input.signature : undefined;
     if (!document && !signature) throw new BadRequest('send a document, a signature, or both');
-    let context = await this.context();
+    const now = this.clock.now();
+    await this.refresh(now.getTime());
+    let context = this.context(now);
     let examined = this.examine(document, signature, context);
+
+    // Trust anchors are cached; one added since shows here, when a chain is missing.
+    const noChain = examined.signatures.some(({ exam }) => exam.findings.some((f) => f.subIndication === 'NO_CERTIFICATE_CHAIN_FOUND'));
+    if (noChain && (await this.reloadAnchors(now.getTime()))) {
+      context = this.context(now);
+      examined = this.examine(document, signature, context);
+    }
 
     // A CMS may leave out the signer's certificate (openssl cms -nocerts): kyso may hold it.
     const missing = examined.signatures.flatMap(({ exam }) =>
@@ -99,24 +105,34 @@ export class VerificationService {
     throw new Refused('the document alone is neither a signed PDF nor a CMS signature: send its detached signature too');
   }
 
-  /** Built-in root and issuing CAs and trust anchors are trusted; kyso's TSA and OCSP certificates are known. */
-  private async context(): Promise<VerificationContext> {
-    const version = await this.version();
-    if (version.anchors !== this.anchorsVersion) {
-      this.anchors = readable(await trustAnchorCertificates(this.knex));
-      this.anchorsVersion = version.anchors;
-    }
-    if (version.statusChange !== this.statusVersion) {
+  /** Forgets status records if any status changed, and re-reads trust anchors when due. */
+  private async refresh(now: number): Promise<void> {
+    const version = await this.changes.latest();
+    if (version !== this.statusVersion) {
       this.statuses.clear();
-      this.statusVersion = version.statusChange;
+      this.statusVersion = version;
     }
+    if (now - this.anchorsLoadedAt >= ANCHORS_REUSE_MS) await this.reloadAnchors(now);
+  }
+
+  /** Built-in root and issuing CAs and trust anchors are trusted; kyso's TSA and OCSP certificates are known. */
+  private context(now: Date): VerificationContext {
     const authorities = this.authorities.all();
     const isCa = (kind: string) => kind === 'root' || kind === 'issuing';
     return {
       trusted: [...authorities.filter((a) => isCa(a.kind)).map((a) => certificateFacts(a.certificateDer)), ...this.anchors],
       known: authorities.filter((a) => !isCa(a.kind)).map((a) => certificateFacts(a.certificateDer)),
-      now: this.clock.now(),
+      now,
     };
+  }
+
+  /** Reads the trust anchors again; true when the set changed. */
+  private async reloadAnchors(now: number): Promise<boolean> {
+    const anchors = readable(await trustAnchorCertificates(this.knex));
+    this.anchorsLoadedAt = now;
+    const same = anchors.length === this.anchors.length && anchors.every((a, i) => a.fingerprint === this.anchors[i]!.fingerprint);
+    this.anchors = anchors;
+    return !same;
   }
 
   /**
@@ -147,35 +163,14 @@ export class VerificationService {
 }
 
 const STATUS_REUSE_MS = 10_000;
+/**
+ * Trust anchors are re-read at least this often (api.md has no way to remove one; a row deleted by
+ * hand stops being trusted within this time), and at once when a signature finds no chain.
+ */
+const ANCHORS_REUSE_MS = 10_000;
 const MAX_CACHED_STATUSES = 100_000;
 
 const byFingerprint = (rows: StoredCertificateStatus[]) => new Map(rows.map((row) => [row.fingerprint, row]));
-
-/**
- * `read` shared among concurrent callers without ever handing a caller a value read before it
- * arrived: a caller that comes while a read is under way waits for the next one, which all such
- * callers share (one query serves a burst of verifications).
- */
-function coalesced<T>(read: () => Promise<T>): () => Promise<T> {
-  let running: Promise<T> | undefined;
-  let queued: Promise<T> | undefined;
-  const start = (): Promise<T> => {
-    const current: Promise<T> = read().finally(() => {
-      if (running === current) running = undefined;
-    });
-    return (running = current);
-  };
-  return () => {
-    if (!running) return start();
-    queued ??= running
-      .catch(() => undefined)
-      .then(() => {
-        queued = undefined;
-        return start();
-      });
-    return queued;
-  };
-}
 
 const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
