@@ -1,5 +1,14 @@
 import type { Knex } from 'knex';
-import { CERTIFICATE_CUBES, REVOCATION_CUBES } from '../src/stats/cubes.js';
+import { CERTIFICATE_CUBES, ORGANIZATION_CUBES, REVOCATION_CUBES, type Cube } from '../src/stats/cubes.js';
+import {
+  COUNTERS,
+  DIMENSIONS,
+  HISTORY_TRANSITIONS,
+  issuanceEvents,
+  organizationEvents,
+  transitionEvents,
+  transitionsOf,
+} from '../src/stats/events.js';
 import { PROVINCE_MERGERS_2025 } from '../src/stats/provinces.js';
 
 /*
@@ -12,72 +21,13 @@ import { PROVINCE_MERGERS_2025 } from '../src/stats/provinces.js';
  * no deadlocks between concurrent issuers), and no event is lost or counted twice.
  *
  * Each aggregate holds three grains: `d` (one row per day), `m` (per month, period = the 1st),
- * `y` (per year, period = 1 January). A date range is answered by whole years, then whole
- * months, then the remaining days (src/stats/periods.ts). Days are Vietnam's calendar days
- * (UTC+7, no daylight saving): a certificate issued at 01:00 on 1 January, Hà Nội time, counts in
- * January although it is still 31 December in UTC.
- *
- * Status as of a date is a sum of daily events up to that day: `issued` (notBefore day),
- * `expiring` (notAfter day), `revoked` (revocation day), `expired_revoked` (the later of notAfter
- * and revocation day, so that a revoked certificate stops counting as expired), `suspended`
- * (+1 on the day a suspension starts, -1 on the day it ends by resumption, revocation or expiry).
- * States are exclusive: revoked, else expired, else suspended, else active.
+ * `y` (per year, period = 1 January), each per cube (src/stats/cubes.ts); the large cubes keep no
+ * day rows. A date range is answered by whole years, then whole months, then the remaining days
+ * (src/stats/periods.ts), those of a cube without day rows counted from the certificates. Days
+ * are Vietnam's calendar days (UTC+7, no daylight saving): a certificate issued at 01:00 on
+ * 1 January, Hà Nội time, counts in January although it is still 31 December in UTC. The events
+ * counted, and the status arithmetic, are in src/stats/events.ts.
  */
-
-const DIMENSIONS = 'holder, medium, sector, province, issuer';
-
-/** Status transitions of some status-change rows (`changes`), each with the status before it. */
-const transitionsOf = (changes: string) => `
-  select c.holder, c.medium, c.sector, c.province, c.issuer_dn as issuer, c.not_after,
-         n.status, n.at, n.reason, coalesce(p.status, 'active') as prev_status, p.at as prev_at
-  from ${changes} n
-  join certificates c on c.id = n.certificate_id
-  left join lateral (
-    select x.status, x.at from certificate_status_changes x
-    where x.certificate_id = n.certificate_id and x.id < n.id
-    order by x.id desc limit 1
-  ) p on true`;
-
-/** Status transitions of the whole history. */
-const HISTORY_TRANSITIONS = `
-  select c.holder, c.medium, c.sector, c.province, c.issuer_dn as issuer, c.not_after,
-         n.status, n.at, n.reason, coalesce(n.prev_status, 'active') as prev_status, n.prev_at
-  from (
-    select certificate_id, status, at, reason,
-           lag(status) over w as prev_status, lag(at) over w as prev_at
-    from certificate_status_changes
-    window w as (partition by certificate_id order by id)
-  ) n
-  join certificates c on c.id = n.certificate_id`;
-
-/** Daily events of newly recorded certificates (relation `source`: certificate rows). */
-const issuanceEvents = (source: string) => `
-  select kyso_stats_day(not_before) as day, ${DIMENSIONS.replace('issuer', 'issuer_dn as issuer')},
-         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source} src
-  union all
-  select kyso_stats_day(not_after), ${DIMENSIONS.replace('issuer', 'issuer_dn')}, 0, 1, 0, 0, 0 from ${source} src`;
-
-/** Daily events of status transitions (see the header comment for the arithmetic). */
-const transitionEvents = (transitions: string) => `
-  with t as (
-    select *, kyso_stats_day(at) as day_at, kyso_stats_day(not_after) as day_exp,
-           kyso_stats_day(prev_at) as day_prev from (${transitions}) tr
-    where status <> prev_status and prev_status <> 'revoked'
-  )
-  select day_at as day, ${DIMENSIONS}, 0 as issued, 0 as expiring, 1 as revoked, 0 as expired_revoked, 0 as suspended
-    from t where status = 'revoked'
-  union all
-  select greatest(day_at, day_exp), ${DIMENSIONS}, 0, 0, 0, 1, 0 from t where status = 'revoked'
-  union all
-  select day_at, ${DIMENSIONS}, 0, 0, 0, 0, 1 from t where status = 'suspended' and day_at < day_exp
-  union all
-  select day_exp, ${DIMENSIONS}, 0, 0, 0, 0, -1 from t where status = 'suspended' and day_at < day_exp
-  union all
-  select day_at, ${DIMENSIONS}, 0, 0, 0, 0, -1 from t
-    where prev_status = 'suspended' and day_prev < day_exp and day_at < day_exp
-  union all
-  select day_exp, ${DIMENSIONS}, 0, 0, 0, 0, 1 from t
-    where prev_status = 'suspended' and day_prev < day_exp and day_at < day_exp`;
 
 /**
  * How an aggregate is written: `add` (triggers) adds to existing rows, in key order so that
@@ -86,10 +36,11 @@ const transitionEvents = (transitions: string) => `
 type Mode = 'add' | 'fill';
 
 /**
- * Inserts the sums of `events` (a relation `e` with a `day` column) into an aggregate `table`,
- * once per grain (day, month, year) and, for per-cube tables, once per cube (src/stats/cubes.ts;
- * the dimensions a cube leaves out are ''), grouped by `keys`. `sums` are aggregates over the
- * events (`count(*)`, `sum(e.issued)`); events are first summed per day, then rolled up.
+ * Inserts the sums of `events` (a relation `e` with a `day` column) into an aggregate `table`:
+ * month and year rows for each cube (src/stats/cubes.ts; the dimensions a cube leaves out are ''),
+ * day rows for the cubes that keep them, grouped by `keys`; a table without cubes keeps every key
+ * at every grain. `sums` are aggregates over the events (`count(*)`, `sum(e.issued)`); events are
+ * first summed per day and all keys, then rolled up.
  */
 const aggregate = (
   table: string,
@@ -97,40 +48,54 @@ const aggregate = (
   sums: Record<string, string>,
   events: string,
   mode: Mode,
-  cubes?: readonly string[],
+  cubes?: readonly Cube[],
 ) => {
   const columns = [...(cubes ? ['cube'] : []), 'grain', 'period', ...keys];
   const sumNames = Object.keys(sums);
   // grouping(k1, …) has a 1 bit for each key a grouping set leaves out (most significant first).
-  const cubeOf = (c: string) => keys.reduce((bits, k) => bits * 2 + (c.split(',').includes(k) ? 0 : 1), 0);
-  const cubeColumn = cubes
-    ? `case grouping(${keys.map((k) => `d.${k}`).join(', ')}) ${cubes.map((c) => `when ${cubeOf(c)} then '${c}'`).join(' ')} end, `
-    : '';
-  const groupBy = cubes
-    ? `g.grain, g.period, grouping sets (${cubes.map((c) => `(${c.split(',').map((k) => `d.${k}`).join(', ')})`).join(', ')})`
-    : `g.grain, g.period, ${keys.map((k) => `d.${k}`).join(', ')}`;
+  const cubeOf = (c: Cube) => keys.reduce((bits, k) => bits * 2 + (c.dimensions.split(',').includes(k) ? 0 : 1), 0);
+  const rollUp = (from: string, grainPeriods: string, only: readonly Cube[] | undefined) => {
+    const cubeColumn = only
+      ? `case grouping(${keys.map((k) => `d.${k}`).join(', ')}) ${only.map((c) => `when ${cubeOf(c)} then '${c.dimensions}'`).join(' ')} end as cube, `
+      : '';
+    const groupBy = only
+      ? `grouping sets (${only.map((c) => `(${c.dimensions.split(',').map((k) => `d.${k}`).join(', ')})`).join(', ')})`
+      : keys.map((k) => `d.${k}`).join(', ');
+    return `select ${cubeColumn}g.grain, g.period, ${keys.map((k) => (only?.some((c) => !c.dimensions.split(',').includes(k)) ? `coalesce(d.${k}, '') as ${k}` : `d.${k}`)).join(', ')},
+           ${sumNames.map((n) => `sum(d.${n}) as ${n}`).join(', ')}
+    from ${from} d cross join lateral (values ${grainPeriods}) g(grain, period)
+    group by g.grain, g.period, ${groupBy}`;
+  };
+  const daily = cubes?.filter((c) => c.days);
+  const keyList = keys.map((k) => `e.${k}`).join(', ');
+  const sumList = sumNames.map((n) => `sum(e.${n}) as ${n}`).join(', ');
+  const rows = [
+    ...(!cubes || daily!.length ? [rollUp('days', "('d', d.day)", daily)] : []),
+    rollUp(
+      `(select e.month as day, ${keyList}, ${sumList} from (select date_trunc('month', day::timestamp)::date as month, * from days) e group by 1, ${keyList})`,
+      "('m', d.day), ('y', date_trunc('year', d.day::timestamp)::date)",
+      cubes,
+    ),
+  ];
   const insert = `
+  with days as materialized (
+    select e.day, ${keyList}, ${sumNames.map((n) => `${sums[n]} as ${n}`).join(', ')}
+    from (${events}) e group by e.day, ${keyList})
   insert into ${table} as s (${[...columns, ...sumNames].join(', ')})
-  select ${cubeColumn}g.grain, g.period, ${keys.map((k) => (cubes ? `coalesce(d.${k}, '')` : `d.${k}`)).join(', ')},
-         ${sumNames.map((n) => `sum(d.${n})`).join(', ')}
-  from (select e.day, ${keys.map((k) => `e.${k}`).join(', ')}, ${sumNames.map((n) => `${sums[n]} as ${n}`).join(', ')}
-        from (${events}) e group by e.day, ${keys.map((k) => `e.${k}`).join(', ')}) d
-  cross join lateral (values ('d', d.day),
-                             ('m', date_trunc('month', d.day::timestamp)::date),
-                             ('y', date_trunc('year', d.day::timestamp)::date)) g(grain, period)
-  group by ${groupBy}`;
+  select * from (${rows.join(' union all ')}) r
+  order by ${columns.map((c) => (c === 'period' || c === 'organization_id' ? `r.${c}` : `r.${c} collate "C"`)).join(', ')}`;
   if (mode === 'add') {
-    return `${insert} order by ${columns.map((_, i) => i + 1).join(', ')}
+    return `${insert}
     on conflict (${columns.join(', ')}) do update set ${sumNames.map((n) => `${n} = s.${n} + excluded.${n}`).join(', ')}`;
   }
   // Building the key index once after the load is several times faster than maintaining it row
   // by row; rows written in key order lie together on disk, so a period range reads few pages.
-  return `alter table ${table} drop constraint ${table}_pkey; ${insert} order by ${columns.map((_, i) => i + 1).join(', ')};
+  return `alter table ${table} drop constraint ${table}_pkey; ${insert};
           alter table ${table} add primary key (${columns.join(', ')})`;
 };
 
-const DIMENSION_LIST = DIMENSIONS.split(', ');
-const COUNTERS = ['issued', 'expiring', 'revoked', 'expired_revoked', 'suspended'];
+const DIMENSION_LIST = [...DIMENSIONS];
+const DIMENSION_SQL = DIMENSION_LIST.join(', ');
 
 /** Adds daily events (day, dimensions and the five counters) to `stats_certificates`. */
 const upsertCertificateEvents = (events: string, mode: Mode) =>
@@ -149,8 +114,9 @@ const upsertOrganizationIssuance = (source: string, mode: Mode) =>
     'stats_certificates_org',
     ['organization_id', ...DIMENSION_LIST],
     { issued: 'count(*)' },
-    `select kyso_stats_day(not_before) as day, organization_id, ${DIMENSIONS.replace('issuer', 'issuer_dn as issuer')} from ${source} src`,
+    organizationEvents(source),
     mode,
+    ORGANIZATION_CUBES,
   );
 
 /** Adds revocations by reason (relation: transitions). */
@@ -159,7 +125,7 @@ const upsertRevocations = (transitions: string, mode: Mode) =>
     'stats_revocations',
     ['reason', ...DIMENSION_LIST],
     { revoked: 'count(*)' },
-    `select kyso_stats_day(at) as day, coalesce(reason, 'unspecified') as reason, ${DIMENSIONS}
+    `select kyso_stats_day(at) as day, coalesce(reason, 'unspecified') as reason, ${DIMENSION_SQL}
      from (${transitions}) tr where status = 'revoked' and prev_status <> 'revoked'`,
     mode,
     REVOCATION_CUBES,
@@ -243,6 +209,8 @@ export async function up(knex: Knex): Promise<void> {
   // Rows of the demo seed (scripts/seed-demo.ts) carry no real DER; flagged so nothing serves them as certificates.
   await knex.schema.alterTable('certificates', (t) => {
     t.boolean('synthetic').notNullable().defaultTo(false);
+    // Expiry events of the edge days of a window, counted from the certificates (src/stats/events.ts).
+    t.index(['not_after']);
   });
 
   await knex.schema.createTable('province_mappings', (t) => {
@@ -255,7 +223,7 @@ export async function up(knex: Knex): Promise<void> {
     ),
   );
 
-  const counters = (t: Knex.CreateTableBuilder, names: string[]) => {
+  const counters = (t: Knex.CreateTableBuilder, names: readonly string[]) => {
     for (const name of names) t.bigInteger(name).notNullable().defaultTo(0);
   };
   const grainAndPeriod = (t: Knex.CreateTableBuilder) => {
@@ -275,11 +243,12 @@ export async function up(knex: Knex): Promise<void> {
     t.primary(['cube', 'grain', 'period', ...DIMENSION_LIST]);
   });
   await knex.schema.createTable('stats_certificates_org', (t) => {
+    cube(t);
     grainAndPeriod(t);
     t.uuid('organization_id').notNullable();
     dimensions(t);
     counters(t, ['issued']);
-    t.primary(['grain', 'period', 'organization_id', ...DIMENSION_LIST]);
+    t.primary(['cube', 'grain', 'period', 'organization_id', ...DIMENSION_LIST]);
   });
   await knex.schema.createTable('stats_revocations', (t) => {
     cube(t);
@@ -340,6 +309,7 @@ export async function down(knex: Knex): Promise<void> {
     await knex.schema.dropTableIfExists(table);
   }
   await knex.schema.alterTable('certificates', (t) => {
+    t.dropIndex(['not_after']);
     t.dropColumn('synthetic');
   });
 }

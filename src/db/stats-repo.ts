@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { COUNTERS, DIMENSIONS, organizationEventsDuring, statusEventsDuring } from '../stats/events.js';
 import type { PeriodRange } from '../stats/periods.js';
 
 /** An aggregate table of migrations/005_stats.ts. */
@@ -13,8 +14,8 @@ export interface KeyColumn {
 /** What to sum over which rows of an aggregate table, grouped by which keys. */
 export interface AggregateQuery {
   table: AggregateTable;
-  /** For tables kept per cube (src/stats/cubes.ts): the cube to read. */
-  cube?: string;
+  /** For tables kept per cube (src/stats/cubes.ts): the cube to read, and whether it keeps day rows. */
+  cube?: { dimensions: string; days: boolean };
   keys: readonly KeyColumn[];
   /** Output name → SQL of a column that labels a group without splitting it, e.g. `min(o.name)`. */
   labels: Readonly<Record<string, string>>;
@@ -34,21 +35,47 @@ export async function foldPending(knex: Knex): Promise<number> {
   return Number(result.rows[0].folded);
 }
 
+/**
+ * The columns and the raw day events of the tables whose larger cubes keep no day rows
+ * (src/stats/cubes.ts): the edge days of a window are counted from the certificates instead.
+ */
+const EVENTS_DURING: Partial<Record<AggregateTable, { columns: readonly string[]; events: (start: string, end: string) => string }>> = {
+  stats_certificates: { columns: [...DIMENSIONS, ...COUNTERS], events: statusEventsDuring },
+  stats_certificates_org: { columns: ['organization_id', ...DIMENSIONS, 'issued'], events: organizationEventsDuring },
+};
+
+/** A `YYYY-MM-DD` day as an SQL date literal (periods.ts computes them from validated dates). */
+function dateLiteral(day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`not a day: ${day}`);
+  return `date '${day}'`;
+}
+
 /** Sums an aggregate table over period ranges, grouped by the keys (unordered). */
 export async function sumAggregates(knex: Knex, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
-  const q = knex({ s: query.table });
-  if (query.joinProvinceMappings) q.leftJoin({ pm: 'province_mappings' }, 'pm.province', 's.province');
-  if (query.joinOrganizations) q.leftJoin({ o: 'organizations' }, 'o.id', 's.organization_id');
-  if (query.cube !== undefined) q.where('s.cube', query.cube);
-  q.where((any) => {
-    for (const range of query.ranges) {
+  const raw = query.cube && !query.cube.days ? EVENTS_DURING[query.table] : undefined;
+  const stored = raw ? query.ranges.filter((r) => r.grain !== 'd') : query.ranges;
+  const rows = knex(query.table).where((any) => {
+    for (const range of stored) {
       any.orWhere((w) => {
-        w.where('s.grain', range.grain);
-        if (range.start !== null) w.where('s.period', '>=', range.start);
-        if (range.end !== null) w.where('s.period', '<', range.end);
+        w.where('grain', range.grain);
+        if (range.start !== null) w.where('period', '>=', range.start);
+        if (range.end !== null) w.where('period', '<', range.end);
       });
     }
   });
+  if (query.cube !== undefined) rows.where('cube', query.cube.dimensions);
+  let source: Knex.QueryBuilder | Knex.Raw = rows;
+  if (raw) {
+    // Ranges of days are bounded: periods.ts only splits days off whole months and years.
+    const edges = query.ranges
+      .filter((r) => r.grain === 'd')
+      .map((r) => `select day as period, ${raw.columns.join(', ')} from (${raw.events(dateLiteral(r.start!), dateLiteral(r.end!))}) e`);
+    rows.select(['period', ...raw.columns]);
+    source = edges.length ? knex.raw(`${rows.toQuery()} union all ${edges.join(' union all ')}`) : rows;
+  }
+  const q = knex.from(knex.raw('(?) as s', [source]));
+  if (query.joinProvinceMappings) q.leftJoin({ pm: 'province_mappings' }, 'pm.province', 's.province');
+  if (query.joinOrganizations) q.leftJoin({ o: 'organizations' }, 'o.id', 's.organization_id');
   const sums = Object.entries(query.sums);
   q.select([
     ...query.keys.map((k) => knex.raw(`${k.sql} as ??`, [k.name])),

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Principal } from '../auth/principal.js';
 import { foldPending, sumAggregates, type AggregateTable, type KeyColumn } from '../db/stats-repo.js';
-import { CERTIFICATE_CUBES, REVOCATION_CUBES, smallestCube } from './cubes.js';
+import { CERTIFICATE_CUBES, ORGANIZATION_CUBES, REVOCATION_CUBES, smallestCube, type Cube } from './cubes.js';
 import { decompose, nextDay, type Grain, type PeriodRange } from './periods.js';
 
 /** Grouping keys and the SQL each reads from an aggregate row `s`. */
@@ -163,13 +163,20 @@ export class StatisticsService {
   }
 }
 
-const CUBE_DIMENSIONS = new Set(['reason', 'holder', 'medium', 'sector', 'province', 'issuer']);
+const CUBE_DIMENSIONS = new Set(['reason', 'holder', 'medium', 'sector', 'province', 'issuer', 'organization_id']);
+const CUBES: Partial<Record<AggregateTable, readonly Cube[]>> = {
+  stats_certificates: CERTIFICATE_CUBES,
+  stats_certificates_org: ORGANIZATION_CUBES,
+  stats_revocations: REVOCATION_CUBES,
+};
+/** Grouping keys read from another column of the aggregate rows. */
+const KEY_COLUMNS: Record<string, string> = { currentProvince: 'province', organization: 'organization_id' };
 
 /** The smallest cube of a per-cube table that keeps the dimensions `groupBy` needs. */
-function cubeFor(table: AggregateTable, groupBy: string[]): string | undefined {
-  const cubes = table === 'stats_certificates' ? CERTIFICATE_CUBES : table === 'stats_revocations' ? REVOCATION_CUBES : undefined;
+function cubeFor(table: AggregateTable, groupBy: string[]): Cube | undefined {
+  const cubes = CUBES[table];
   if (!cubes) return undefined;
-  const dimensions = groupBy.map((k) => (k === 'currentProvince' ? 'province' : k)).filter((k) => CUBE_DIMENSIONS.has(k));
+  const dimensions = groupBy.map((k) => KEY_COLUMNS[k] ?? k).filter((k) => CUBE_DIMENSIONS.has(k));
   return smallestCube(cubes, dimensions);
 }
 

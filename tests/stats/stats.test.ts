@@ -185,6 +185,33 @@ describe('revocations and signing accounts', () => {
   });
 });
 
+describe('the edge days of the cubes kept per month only', () => {
+  // Five dimensions, or the organization, read months from the aggregates and the days around them
+  // from the certificates (src/stats/events.ts); the totals must equal those of the daily cubes.
+  const days = ['2022-05-31', '2022-06-01', '2023-01-01', '2023-04-01', '2023-04-19', '2023-04-20', '2023-06-15', '2023-08-01', '2023-09-30', '2026-05-31'];
+  const sum = (rows: Array<Record<string, unknown>>, key: string) => rows.reduce((n, r) => n + Number(r[key]), 0);
+
+  it('count status as of a day within a month', async () => {
+    for (const asOf of days) {
+      const whole = (await stats(`status?asOf=${asOf}`)).body.total;
+      const rows = await rowsOf(`status?asOf=${asOf}&groupBy=holder,medium,sector,province,issuer`);
+      for (const key of ['issued', 'active', 'suspended', 'revoked', 'expired']) expect(sum(rows, key), `${asOf} ${key}`).toBe(whole[key]);
+    }
+    expect(await rowsOf('status?asOf=2023-04-19&groupBy=holder,medium,sector,province,issuer')).toContainEqual(
+      expect.objectContaining({ holder: 'individual', medium: 'sim', sector: 'education', issued: 2, suspended: 1, active: 1 }),
+    );
+  });
+
+  it('count issuance over windows that cut months', async () => {
+    for (const [from, to] of [['2022-12-31', '2023-02-15'], ['2023-02-16', '2023-09-30'], ['2023-03-10', '2024-01-10'], ['2021-06-02', '2023-10-01']]) {
+      const whole = (await stats(`issuance?from=${from}&to=${to}`)).body.total;
+      expect(whole, `${from} ${to}`).toBeGreaterThan(0);
+      expect(sum(await rowsOf(`issuance?from=${from}&to=${to}&groupBy=holder,medium,sector,province,issuer`), 'count')).toBe(whole);
+      expect(sum(await rowsOf(`issuance?from=${from}&to=${to}&groupBy=organization`), 'count')).toBe(whole);
+    }
+  });
+});
+
 describe('the aggregates kept through the queue', () => {
   it('equal a full rebuild from the certificates and their history', async () => {
     const knex = t.kyso.services.knex;

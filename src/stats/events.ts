@@ -1,0 +1,105 @@
+/**
+ * The daily events the statistics count, as SQL text over certificate, status-change and signing
+ * account rows: shared by the aggregates' fold and rebuild (migrations/005_stats.ts) and by the
+ * queries that count the edge days of a window straight from the certificates (src/db/stats-repo.ts).
+ *
+ * Days are Vietnam's calendar days (`kyso_stats_day`, UTC+7). Status as of a day is a sum of daily
+ * events up to that day: `issued` (notBefore day), `expiring` (notAfter day), `revoked` (revocation
+ * day), `expired_revoked` (the later of notAfter and revocation day, so that a revoked certificate
+ * stops counting as expired), `suspended` (+1 on the day a suspension starts, -1 on the day it ends
+ * by resumption, revocation or expiry). States are exclusive: revoked, else expired, else
+ * suspended, else active.
+ */
+
+/** The dimensions every certificate statistic can group by, as columns of an event row. */
+export const DIMENSIONS = ['holder', 'medium', 'sector', 'province', 'issuer'] as const;
+
+/** The five status counters of an event row. */
+export const COUNTERS = ['issued', 'expiring', 'revoked', 'expired_revoked', 'suspended'] as const;
+
+const DIMENSION_SQL = DIMENSIONS.join(', ');
+/** The dimensions read from a certificate row (`issuer` is its issuer DN). */
+const CERTIFICATE_DIMENSIONS = DIMENSION_SQL.replace('issuer', 'issuer_dn as issuer');
+
+/** Status transitions of some status-change rows (relation `changes`), each with the status before it. */
+export const transitionsOf = (changes: string) => `
+  select c.holder, c.medium, c.sector, c.province, c.issuer_dn as issuer, c.not_after,
+         n.status, n.at, n.reason, coalesce(p.status, 'active') as prev_status, p.at as prev_at
+  from ${changes} n
+  join certificates c on c.id = n.certificate_id
+  left join lateral (
+    select x.status, x.at from certificate_status_changes x
+    where x.certificate_id = n.certificate_id and x.id < n.id
+    order by x.id desc limit 1
+  ) p on true`;
+
+/** Status transitions of the whole history. */
+export const HISTORY_TRANSITIONS = `
+  select c.holder, c.medium, c.sector, c.province, c.issuer_dn as issuer, c.not_after,
+         n.status, n.at, n.reason, coalesce(n.prev_status, 'active') as prev_status, n.prev_at
+  from (
+    select certificate_id, status, at, reason,
+           lag(status) over w as prev_status, lag(at) over w as prev_at
+    from certificate_status_changes
+    window w as (partition by certificate_id order by id)
+  ) n
+  join certificates c on c.id = n.certificate_id`;
+
+/** Daily events of certificates (relation `source`: certificate rows): issued and expiring. */
+export const issuanceEvents = (source: string) => `
+  select kyso_stats_day(not_before) as day, ${CERTIFICATE_DIMENSIONS},
+         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source} src
+  union all
+  select kyso_stats_day(not_after), ${CERTIFICATE_DIMENSIONS}, 0, 1, 0, 0, 0 from ${source} src`;
+
+/** Daily events of status transitions (see the header comment for the arithmetic). */
+export const transitionEvents = (transitions: string) => `
+  with t as (
+    select *, kyso_stats_day(at) as day_at, kyso_stats_day(not_after) as day_exp,
+           kyso_stats_day(prev_at) as day_prev from (${transitions}) tr
+    where status <> prev_status and prev_status <> 'revoked'
+  )
+  select day_at as day, ${DIMENSION_SQL}, 0 as issued, 0 as expiring, 1 as revoked, 0 as expired_revoked, 0 as suspended
+    from t where status = 'revoked'
+  union all
+  select greatest(day_at, day_exp), ${DIMENSION_SQL}, 0, 0, 0, 1, 0 from t where status = 'revoked'
+  union all
+  select day_at, ${DIMENSION_SQL}, 0, 0, 0, 0, 1 from t where status = 'suspended' and day_at < day_exp
+  union all
+  select day_exp, ${DIMENSION_SQL}, 0, 0, 0, 0, -1 from t where status = 'suspended' and day_at < day_exp
+  union all
+  select day_at, ${DIMENSION_SQL}, 0, 0, 0, 0, -1 from t
+    where prev_status = 'suspended' and day_prev < day_exp and day_at < day_exp
+  union all
+  select day_exp, ${DIMENSION_SQL}, 0, 0, 0, 0, 1 from t
+    where prev_status = 'suspended' and day_prev < day_exp and day_at < day_exp`;
+
+/** Issuance events per organization (relation `source`: certificate rows), one row per certificate. */
+export const organizationEvents = (source: string) =>
+  `select kyso_stats_day(not_before) as day, organization_id, ${CERTIFICATE_DIMENSIONS} from ${source} src`;
+
+/** The instant a Vietnam calendar day (SQL date expression) begins, as timestamptz. */
+const dayStart = (day: string) => `((${day})::timestamp - interval '7 hours') at time zone 'UTC'`;
+
+/** `column` (timestamptz) falls in the Vietnam days [start, end) (SQL date expressions). */
+const during = (column: string, start: string, end: string) => `(${column} >= ${dayStart(start)} and ${column} < ${dayStart(end)})`;
+
+/**
+ * Status events of the Vietnam days [start, end) (SQL date expressions, typically `?` bindings,
+ * each used four times), read from the certificates and their history through the notBefore,
+ * notAfter and status-change time indexes: the edge days of a window the aggregates keep per
+ * month only.
+ */
+export const statusEventsDuring = (start: string, end: string) => `
+  select * from (
+    select * from (${issuanceEvents(`(select * from certificates where ${during('not_before', start, end)} or ${during('not_after', start, end)})`)}) i
+    union all
+    select * from (${transitionEvents(
+      transitionsOf(`(select x.* from certificate_status_changes x where ${during('x.at', start, end)}
+        or x.certificate_id in (select id from certificates where ${during('not_after', start, end)} and status <> 'active'))`),
+    )}) t
+  ) e where e.day >= ${start} and e.day < ${end}`;
+
+/** Issuance events per organization of the Vietnam days [start, end), with a count of 1 each. */
+export const organizationEventsDuring = (start: string, end: string) =>
+  `select e.*, 1 as issued from (${organizationEvents(`(select * from certificates where ${during('not_before', start, end)})`)}) e`;
