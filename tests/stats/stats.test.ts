@@ -290,3 +290,15 @@ describe('access and parameters', () => {
     expect(res.type).toBe('application/problem+json');
   });
 });
+
+describe('the dashboard files', () => {
+  it('serves its script and answers any other name with a 404 problem', async () => {
+    const script = await t.http().get('/admin/admin.js');
+    expect(script.status).toBe(200);
+    expect(script.type).toBe('text/javascript');
+    const missing = await t.http().get('/admin/missing.js');
+    expect(missing.status).toBe(404);
+    expect(missing.type).toBe('application/problem+json');
+    expect(missing.body).toMatchObject({ status: 404, title: 'Not Found' });
+  });
+});

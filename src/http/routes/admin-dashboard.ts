@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { NotFound } from '../../errors.js';
 import type { Services } from '../../services.js';
 import type { RouteDefiner } from '../route.js';
 
@@ -32,9 +33,13 @@ export function adminDashboardRoutes(route: RouteDefiner, _services: Services): 
       summary: 'The dashboard script and style sheet',
       tags: ['dashboard'],
       auth: false,
-      params: z.object({ file: z.enum(Object.keys(FILES) as [keyof typeof FILES]) }),
+      // Any name validates: a file the dashboard does not have is a 404, as for any other missing resource.
+      params: z.object({ file: z.string() }),
       produces: ['text/javascript', 'text/css'],
     },
-    async ({ params, res }) => sendDashboardFile(res, FILES[params.file]),
+    async ({ params, res }) => {
+      if (!Object.hasOwn(FILES, params.file)) throw new NotFound(`no dashboard file ${params.file}`);
+      return sendDashboardFile(res, FILES[params.file as keyof typeof FILES]);
+    },
   );
 }
