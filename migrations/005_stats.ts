@@ -79,8 +79,9 @@ const aggregate = (
   ];
   const insert = `
   with days as materialized (
-    select e.day, ${keyList}, ${sumNames.map((n) => `${sums[n]} as ${n}`).join(', ')}
-    from (${events}) e group by e.day, ${keyList})
+    select e.day, ${keyList.split(', ').map((k) => (k === 'e.organization_id' ? k : `${k} collate "C" as ${k.slice(2)}`)).join(', ')},
+           ${sumNames.map((n) => `${sums[n]} as ${n}`).join(', ')}
+    from (${events}) e group by ${keys.map((_, i) => i + 2).join(', ')}, 1)
   insert into ${table} as s (${[...columns, ...sumNames].join(', ')})
   select * from (${rows.join(' union all ')}) r
   order by ${columns.map((c) => (c === 'period' || c === 'organization_id' ? `r.${c}` : `r.${c} collate "C"`)).join(', ')}`;
@@ -204,6 +205,29 @@ export async function installFold(knex: Knex): Promise<void> {
     end $fn$`);
 }
 
+/**
+ * `kyso_stats_rebuild()`: recomputes every aggregate from the certificates, their history and the
+ * signing accounts (after a bulk load with triggers disabled, or to check the triggers' arithmetic).
+ * Exported, like installFold, to bring a loaded database up to date.
+ */
+export async function installRebuild(knex: Knex): Promise<void> {
+  const rebuildSigningAccounts = (await knex.schema.hasTable('signing_accounts'))
+    ? `${upsertSigningAccounts('signing_accounts', 'fill')};`
+    : '';
+  await knex.raw(`
+    create or replace function kyso_stats_rebuild() returns void language plpgsql as $fn$
+    begin
+      truncate stats_pending, stats_certificates, stats_certificates_org, stats_revocations, stats_signing_accounts;
+      ${upsertCertificateEvents(
+        `select * from (${issuanceEvents('certificates')}) i union all select * from (${transitionEvents(HISTORY_TRANSITIONS)}) t`,
+        'fill',
+      )};
+      ${upsertOrganizationIssuance('certificates', 'fill')};
+      ${upsertRevocations(HISTORY_TRANSITIONS, 'fill')};
+      ${rebuildSigningAccounts}
+    end $fn$`);
+}
+
 /** Aggregate tables, the queue and its triggers, the province mapping and a full rebuild function. */
 export async function up(knex: Knex): Promise<void> {
   // Rows of the demo seed (scripts/seed-demo.ts) carry no real DER; flagged so nothing serves them as certificates.
@@ -272,25 +296,14 @@ export async function up(knex: Knex): Promise<void> {
     create or replace function kyso_stats_day(ts timestamptz) returns date
     language sql immutable parallel safe as $fn$ select ((ts at time zone 'UTC') + interval '7 hours')::date $fn$`);
 
+  // Vietnamese alphabetical order with numbers by value, as Intl.Collator('vi', { numeric: true }):
+  // the statistics sort their rows in SQL where the server has ICU (PGlite has not; they sort in Node).
+  const icu = await knex.raw(`select 1 from pg_collation where collprovider = 'i' limit 1`);
+  if (icu.rows.length) await knex.raw(`create collation if not exists kyso_vi (provider = icu, locale = 'vi-u-kn-true')`);
+
   await installFold(knex);
 
-  // Recomputes every aggregate from the certificates, their history and the signing accounts
-  // (after a bulk load with triggers disabled, or to check the triggers' arithmetic).
-  const rebuildSigningAccounts = (await knex.schema.hasTable('signing_accounts'))
-    ? `${upsertSigningAccounts('signing_accounts', 'fill')};`
-    : '';
-  await knex.raw(`
-    create or replace function kyso_stats_rebuild() returns void language plpgsql as $fn$
-    begin
-      truncate stats_pending, stats_certificates, stats_certificates_org, stats_revocations, stats_signing_accounts;
-      ${upsertCertificateEvents(
-        `select * from (${issuanceEvents('certificates')}) i union all select * from (${transitionEvents(HISTORY_TRANSITIONS)}) t`,
-        'fill',
-      )};
-      ${upsertOrganizationIssuance('certificates', 'fill')};
-      ${upsertRevocations(HISTORY_TRANSITIONS, 'fill')};
-      ${rebuildSigningAccounts}
-    end $fn$`);
+  await installRebuild(knex);
 }
 
 export async function down(knex: Knex): Promise<void> {
@@ -305,6 +318,7 @@ export async function down(knex: Knex): Promise<void> {
   ]) {
     await knex.raw(`drop function if exists ${fn}`);
   }
+  await knex.raw('drop collation if exists kyso_vi');
   for (const table of ['stats_pending', 'stats_signing_accounts', 'stats_revocations', 'stats_certificates_org', 'stats_certificates', 'province_mappings']) {
     await knex.schema.dropTableIfExists(table);
   }

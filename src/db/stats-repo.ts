@@ -24,6 +24,8 @@ export interface AggregateQuery {
   ranges: readonly PeriodRange[];
   joinProvinceMappings: boolean;
   joinOrganizations: boolean;
+  /** SQL over the grouped rows to sort by; empty: unordered. */
+  orderBy: readonly string[];
 }
 
 /**
@@ -50,7 +52,7 @@ function dateLiteral(day: string): string {
   return `date '${day}'`;
 }
 
-/** Sums an aggregate table over period ranges, grouped by the keys (unordered). */
+/** Sums an aggregate table over period ranges, grouped by the keys. */
 export async function sumAggregates(knex: Knex, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
   const raw = query.cube && !query.cube.days ? EVENTS_DURING[query.table] : undefined;
   const stored = raw ? query.ranges.filter((r) => r.grain !== 'd') : query.ranges;
@@ -87,5 +89,6 @@ export async function sumAggregates(knex: Knex, query: AggregateQuery): Promise<
     q.groupByRaw(positions);
   }
   q.havingRaw(`${sums[0]![1]} <> 0`);
+  if (query.orderBy.length) q.orderByRaw(query.orderBy.join(', '));
   return q;
 }
