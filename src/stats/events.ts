@@ -96,7 +96,8 @@ export const statusEventsDuring = (start: string, end: string) => `
     union all
     select * from (${transitionEvents(
       transitionsOf(`(select x.* from certificate_status_changes x where ${during('x.at', start, end)}
-        or x.certificate_id in (select id from certificates where ${during('not_after', start, end)} and status <> 'active'))`),
+        union select x.* from certificate_status_changes x join certificates c on c.id = x.certificate_id
+        where ${during('c.not_after', start, end)} and c.status <> 'active')`),
     )}) t
   ) e where e.day >= ${start} and e.day < ${end}`;
 
