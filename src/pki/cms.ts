@@ -93,9 +93,14 @@ export class CmsSignatureBuilder {
    * Signs many content digests at one signing time (sign-hash), all detached. The signed
    * attributes and the whole ContentInfo are encoded once per call as templates, through the same
    * code as `sign`; each signature then only copies them and writes its digest and signature value
-   * in place. The signatures run concurrently on the signer.
+   * in place. `signMany` signs the attribute sets — by default concurrently on the signer; a
+   * caller may spread them over worker threads instead.
    */
-  async signDigests(digests: readonly Uint8Array[], signingTime?: Date): Promise<Buffer[]> {
+  async signDigests(
+    digests: readonly Uint8Array[],
+    signingTime?: Date,
+    signMany: (toBeSigned: Buffer[]) => Promise<Uint8Array[]> = (toBeSigned) => Promise.all(toBeSigned.map((a) => this.signer.sign(a))),
+  ): Promise<Buffer[]> {
     if (digests.length === 0) return [];
     const length = digests[0]!.length;
     if (digests.some((d) => d.length !== length)) throw new Error('all digests of one call must have the same length');
@@ -107,7 +112,7 @@ export class CmsSignatureBuilder {
       copy.set(digest, digestAt);
       return copy;
     });
-    const signatures = await Promise.all(signed.map((a) => this.signer.sign(a)));
+    const signatures = await signMany(signed);
     const templates = new Map<number, { der: Buffer; attributesAt: number }>();
     return signed.map((a, i) => {
       const signature = signatures[i]!;

@@ -311,10 +311,13 @@ export class SigningAccountService {
     }
   }
 
-  /** The signer's certificate and its chain up to the root. */
+  /**
+   * The certificates every signature embeds: the signer's and its CAs below the root. The root is
+   * the relying party's trust anchor, so embedding it in each of 1,000 sign-hash results is waste.
+   */
   private certificates(account: SigningAccountRecord): Buffer[] {
     const issuer = this.authorities.all().find((a) => a.row.id === account.issuer_ca_id);
-    const chain = issuer ? this.authorities.chain(issuer).map((a) => a.certificateDer) : [];
+    const chain = issuer ? this.authorities.chain(issuer).filter((a) => a.kind !== 'root').map((a) => a.certificateDer) : [];
     return [Buffer.from(account.certificate_der), ...chain];
   }
 
