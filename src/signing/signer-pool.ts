@@ -36,6 +36,8 @@ export class SignerPool {
   async signMany(pkcs8: Uint8Array, hash: string, items: readonly Uint8Array[]): Promise<Buffer[]> {
     const workers = this.ensureWorkers();
     const slice = Math.ceil(items.length / workers.length);
+    // Referenced while a batch is in flight, so the process waits for it; unreferenced when idle.
+    for (const worker of workers) worker.ref();
     const parts = await Promise.all(
       workers.map((worker, w) => {
         const chunk = items.slice(w * slice, (w + 1) * slice);
@@ -46,7 +48,9 @@ export class SignerPool {
           worker.postMessage({ id, pkcs8, hash, items: chunk });
         });
       }),
-    );
+    ).finally(() => {
+      if (this.pending.size === 0) for (const worker of this.workers) worker.unref();
+    });
     return parts.flat();
   }
 
@@ -55,7 +59,6 @@ export class SignerPool {
     for (let i = 0; i < this.size; i++) {
       // No execArgv: the worker is plain CommonJS and needs none of the parent's loaders (tsx, vitest).
       const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
-      worker.unref(); // idle workers never keep the process alive
       worker.on('message', (message: { id: number; signatures?: Uint8Array[]; error?: string }) => {
         const waiter = this.pending.get(message.id);
         this.pending.delete(message.id);
@@ -68,6 +71,7 @@ export class SignerPool {
         this.workers = this.workers.filter((w) => w !== worker);
         this.fail(worker, new Error(`signing worker exited (${code})`));
       });
+      worker.unref(); // after the listeners, which would ref it again
       this.workers.push(worker);
     }
     return this.workers;
