@@ -75,7 +75,7 @@ function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodTy
 ): void {
   registry.registerPath({
     method: spec.method,
-    path: spec.path.replace(/:([A-Za-z]+)(\([^)]*\))?/g, '{$1}'),
+    path: spec.path.replace(/[:*]([A-Za-z]+)/g, '{$1}'),
     summary: spec.summary,
     tags: spec.tags,
     security: spec.auth === true ? [{ bearerAuth: [] }] : undefined,
