@@ -96,11 +96,7 @@ export class CmsSignatureBuilder {
    * in place. `signMany` signs the attribute sets — by default concurrently on the signer; a
    * caller may spread them over worker threads instead.
    */
-  async signDigests(
-    digests: readonly Uint8Array[],
-    signingTime?: Date,
-    signMany: (toBeSigned: Buffer[]) => Promise<Uint8Array[]> = (toBeSigned) => Promise.all(toBeSigned.map((a) => this.signer.sign(a))),
-  ): Promise<Buffer[]> {
+  async signDigests(digests: readonly Uint8Array[], signingTime?: Date): Promise<Buffer[]> {
     if (digests.length === 0) return [];
     const length = digests[0]!.length;
     if (digests.some((d) => d.length !== length)) throw new Error('all digests of one call must have the same length');
@@ -112,7 +108,7 @@ export class CmsSignatureBuilder {
       copy.set(digest, digestAt);
       return copy;
     });
-    const signatures = await signMany(signed);
+    const signatures = await (this.signer.signMany?.(signed) ?? Promise.all(signed.map((a) => this.signer.sign(a))));
     const templates = new Map<number, { der: Buffer; attributesAt: number }>();
     return signed.map((a, i) => {
       const signature = signatures[i]!;

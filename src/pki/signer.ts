@@ -20,6 +20,11 @@ export interface Signer {
   readonly publicKeyInfo: Uint8Array;
   /** Signs `data` (hashing it with `algorithm.hash`); ECDSA signatures are DER Ecdsa-Sig-Value. */
   sign(data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Signs many items, in order, where the key store does better than one `sign` each (worker
+   * threads, an HSM's batch API). Callers fall back to `sign` when it is absent.
+   */
+  signMany?(data: readonly Uint8Array[]): Promise<Uint8Array[]>;
 }
 
 const ECDSA_SHA256 = Uint8Array.from([0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]);

@@ -21,9 +21,10 @@ import {
 import type { UserRow } from '../db/users-repo.js';
 import { Conflict, DomainError, Forbidden, Locked, NotFound, Refused } from '../errors.js';
 import type { RandomSource } from '../pki/serial.js';
-import { KeyObjectSigner } from '../pki/signer.js';
+import type { KeyObjectSigner } from '../pki/signer.js';
 import { problemOf, type BatchItem } from '../requests/requests.js';
 import { PIN_PATTERN, unwrapWithPin, wrapWithPin } from './pin-key.js';
+import { SignerPool } from './signer-pool.js';
 
 /** Consecutive wrong PINs after which an account is locked until an officer unlocks it. */
 export const MAX_PIN_ATTEMPTS = 5;
@@ -76,6 +77,7 @@ export class SigningAccountService {
     private readonly masterKey: Buffer,
     private readonly issuance: IssuanceService,
     private readonly authorities: CertificateAuthorities,
+    private readonly pool = new SignerPool(),
   ) {}
 
   /** Opens one account (officer, admin); throws what its batch item would carry. */
@@ -291,7 +293,7 @@ export class SigningAccountService {
       }
       if (current.failed_pin_attempts > 0) await updateSigningAccount(trx, id, { failed_pin_attempts: 0, updated_at: now });
       await recordAudit(trx, this.clock, actor, { ...event, target });
-      const signer = new KeyObjectSigner(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
+      const signer = this.pool.signer(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }), pkcs8);
       const unlocked: UnlockedAccount = { account: current, signer, pkcs8, certificates: this.certificates(current) };
       await options.write?.(unlocked, trx);
       return { kind: 'ok' as const, value: unlocked };

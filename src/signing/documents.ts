@@ -7,7 +7,6 @@ import { PdfError, preparePdfSignature } from '../pki/pades.js';
 import { imprintRequest } from '../pki/tsp.js';
 import type { TimeStampAuthority } from '../tsa/tsa.js';
 import type { SigningAccountService } from './accounts.js';
-import { SignerPool } from './signer-pool.js';
 
 /** Most hashes one sign-hash call may carry (api.md). */
 export const MAX_HASHES = 1000;
@@ -39,7 +38,6 @@ export class DocumentSigningService {
     private readonly accounts: SigningAccountService,
     private readonly tsa: TimeStampAuthority,
     private readonly clock: Clock,
-    private readonly pool = new SignerPool(),
   ) {}
 
   /** Signs one document; returns the CMS (`format: "cms"`) or the signed PDF (`format: "pades"`). */
@@ -94,10 +92,7 @@ export class DocumentSigningService {
     const batchSha256 = hashes.reduce((h, d) => h.update(d), createHash('sha256')).digest('hex');
     const event = { action: 'signing-account.sign-hash', details: { count: hashes.length, hashAlgorithm: 'SHA-256', batchSha256 } };
     const unlocked = await this.accounts.openKey(actor, accountId, pin, event);
-    const hash = unlocked.signer.algorithm.hash;
-    return new CmsSignatureBuilder(unlocked.signer, unlocked.certificates).signDigests(hashes, this.clock.now(), (toBeSigned) =>
-      this.pool.signMany(unlocked.pkcs8, hash, toBeSigned),
-    );
+    return new CmsSignatureBuilder(unlocked.signer, unlocked.certificates).signDigests(hashes, this.clock.now());
   }
 
   /** An unsigned signature-time-stamp attribute over the signature value (EN 319 122-1 §5.3). */

@@ -1,5 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { KeyObjectSigner } from '../pki/signer.js';
 
 /**
  * The worker's whole program (CommonJS, evaluated): open the key, sign every item synchronously,
@@ -77,6 +79,11 @@ export class SignerPool {
     return this.workers;
   }
 
+  /** A Signer over an unlocked key whose batches (`signMany`) are signed on this pool's workers. */
+  signer(privateKey: KeyObject, pkcs8: Buffer): KeyObjectSigner {
+    return new PooledKeySigner(privateKey, pkcs8, this);
+  }
+
   /** Rejects what `worker` was signing: a dead worker must not leave a request waiting forever. */
   private fail(worker: Worker, err: Error): void {
     for (const [id, waiter] of this.pending) {
@@ -84,5 +91,20 @@ export class SignerPool {
       this.pending.delete(id);
       waiter.reject(err);
     }
+  }
+}
+
+/** A KeyObjectSigner whose `signMany` hands the batch to a SignerPool. */
+class PooledKeySigner extends KeyObjectSigner {
+  constructor(
+    privateKey: KeyObject,
+    private readonly pkcs8: Buffer,
+    private readonly pool: SignerPool,
+  ) {
+    super(privateKey);
+  }
+
+  signMany(data: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    return this.pool.signMany(this.pkcs8, this.algorithm.hash, data);
   }
 }
