@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUuid } from './ids.js';
 
 /** A row of `organizations`. */
 export interface OrganizationRow {
@@ -33,8 +34,8 @@ export async function insertSector(knex: Knex, row: SectorRow): Promise<void> {
 }
 
 /** The organization with this id, if any. */
-export function findOrganization(knex: Knex, id: string): Promise<OrganizationRow | undefined> {
-  return knex<OrganizationRow>('organizations').where({ id }).first();
+export async function findOrganization(knex: Knex, id: string): Promise<OrganizationRow | undefined> {
+  return isUuid(id) ? knex<OrganizationRow>('organizations').where({ id }).first() : undefined;
 }
 
 /** The organization with this code, if any. */

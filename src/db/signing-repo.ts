@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { WrappedKey } from '../pki/key-wrap.js';
 import type { PinKdf } from '../signing/pin-key.js';
 import { insertJsonRows } from './bulk.js';
+import { isUuid } from './ids.js';
 import type { StoredStatus } from './certificates-repo.js';
 
 /** Key algorithms a signing account can hold. */
@@ -55,11 +56,10 @@ function records(knex: Knex) {
     );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One account with its certificate facts (none for an id that is not a UUID); `forUpdate` row-locks it. */
 export async function findSigningAccount(knex: Knex, id: string, forUpdate = false): Promise<SigningAccountRecord | undefined> {
-  if (!UUID.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const query = records(knex).where('a.id', id).first();
   return (await (forUpdate ? query.forUpdate('a') : query)) as SigningAccountRecord | undefined;
 }

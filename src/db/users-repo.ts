@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Role } from '../auth/principal.js';
+import { isUuid } from './ids.js';
 
 /** A row of `users`. */
 export interface UserRow {
@@ -18,8 +19,8 @@ export function findUserByUsername(knex: Knex, username: string): Promise<UserRo
 }
 
 /** The user with this id, if any. */
-export function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {
-  return knex<UserRow>('users').where({ id }).first();
+export async function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {
+  return isUuid(id) ? knex<UserRow>('users').where({ id }).first() : undefined;
 }
 
 /** Inserts a user. */

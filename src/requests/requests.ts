@@ -27,6 +27,7 @@ import { checkCsr } from '../pki/csr.js';
 import { toPem } from '../pki/pem.js';
 import { readCertificate } from '../pki/x509-reader.js';
 import type { RequestInput } from './schemas.js';
+import { isUuid } from '../db/ids.js';
 
 /** A request as the API shows it. */
 export interface RequestView {
@@ -67,7 +68,6 @@ export interface BatchItem<T> {
 export type ApprovalView = RequestView & { certificate?: { serial: string; pem: string } };
 
 const MSISDN = /^84\d{9}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Certificate requests: agencies submit for their own organization, officers and admins for any;
@@ -265,7 +265,7 @@ export class CertificateRequestService {
   /** One request the principal may see; 404 otherwise. */
   async get(principal: Principal, id: string): Promise<RequestView> {
     requireRole(principal, 'agency', 'officer', 'admin', 'auditor');
-    const row = UUID.test(id) ? await findRequest(this.knex, id) : undefined;
+    const row = isUuid(id) ? await findRequest(this.knex, id) : undefined;
     if (!row || !canSee(principal, row.organization_id)) throw new NotFound('certificate request not found');
     return toRequestView(row);
   }
@@ -287,7 +287,7 @@ export class CertificateRequestService {
     const principal = actor.principal;
     return this.knex.transaction(async (trx) => {
       const now = this.clock.now();
-      const locked = new Map((await lockRequests(trx, [...new Set(ids.filter((id) => UUID.test(id)))])).map((r) => [r.id, r]));
+      const locked = new Map((await lockRequests(trx, [...new Set(ids.filter((id) => isUuid(id)))])).map((r) => [r.id, r]));
       const organizations = await findOrganizations(trx, [...new Set([...locked.values()].map((r) => r.organization_id))]);
       const outcomes: Array<{ row?: Omit<RequestRow, 'csr'>; cause?: DomainError; decision?: RequestDecision; certificate?: { serial: string; pem: string } }> = [];
       const issuing: Array<{ outcome: (typeof outcomes)[number]; plan: IssuancePlan; supersede?: string }> = [];
@@ -353,7 +353,7 @@ export class CertificateRequestService {
   private async decide(actor: Actor, id: string, status: 'rejected' | 'cancelled', reason: string | null): Promise<RequestView> {
     const principal = actor.principal!;
     return this.knex.transaction(async (trx) => {
-      const [row] = UUID.test(id) ? await lockRequests(trx, [id]) : [];
+      const [row] = isUuid(id) ? await lockRequests(trx, [id]) : [];
       if (!row || !canSee(principal, row.organization_id)) throw new NotFound('certificate request not found');
       if (status === 'cancelled' && row.requested_by !== principal.id) throw new Forbidden('only the user who submitted a request may cancel it');
       if (row.status !== 'submitted') throw new Conflict(`certificate request ${id} is ${row.status}; only a submitted request can be ${status}`);

@@ -113,6 +113,12 @@ describe('tenant isolation', () => {
     expect(other.status).toBe(404);
   });
 
+  it('answers 404 for ids that cannot exist and 400 for a malformed cursor', async () => {
+    expect((await t.http().get('/api/v1/organizations/not-a-uuid').set('Authorization', `Bearer ${admin}`)).status).toBe(404);
+    expect((await t.http().get('/api/v1/users/not-a-uuid').set('Authorization', `Bearer ${admin}`)).status).toBe(404);
+    expect((await t.http().get('/api/v1/organizations?cursor=not-a-uuid').set('Authorization', `Bearer ${admin}`)).status).toBe(400);
+  });
+
   it('lists organizations page by page', async () => {
     const first = await t.http().get('/api/v1/organizations?limit=1').set('Authorization', `Bearer ${admin}`);
     expect(first.body.items).toHaveLength(1);

@@ -116,7 +116,7 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       summary: 'Organizations the caller may see',
       tags: ['organizations'],
       auth: true,
-      query: z.object({ ...pageQuery, sector: z.string().optional(), province: z.string().optional() }),
+      query: z.object({ ...pageQuery, cursor: uuid.optional(), sector: z.string().optional(), province: z.string().optional() }),
       response: page(organizationSchema),
     },
     async ({ query, principal }) => services.organizations.list(principal, query),
