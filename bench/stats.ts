@@ -35,9 +35,11 @@ function queries(random: () => number): Array<[string, () => string]> {
     ['issuance of a quarter by organization', () => { const yr = year(); return `issuance?from=${yr}-04-01&to=${yr}-06-30&groupBy=organization`; }],
     ['status at a random date by holder, sector', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=holder,sector`],
     ['status at a random date by province, issuer', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=province,issuer`],
-    // Cubes kept per month only (src/stats/cubes.ts): the edge days come from the certificates.
+    // Cubes kept down to dekads or months (src/stats/cubes.ts): the edge days come from the certificates.
     ['status at a random date by sector, province (edge)', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=sector,province`],
     ['issuance random window by organization (edge)', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=organization`; }],
+    ['issuance random window by all five dimensions (edge)', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=holder,medium,sector,province,issuer`; }],
+    ['issuance random window by organization, holder (edge)', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=organization,holder`; }],
     ['revocations of a year by reason, month', () => { const yr = year(); return `revocations?from=${yr}-01-01&to=${yr}-12-31&groupBy=reason,month`; }],
     ['signing accounts by sector', () => 'signing-accounts?groupBy=sector'],
   ];

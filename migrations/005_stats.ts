@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { CERTIFICATE_CUBES, ORGANIZATION_CUBES, REVOCATION_CUBES, type Cube } from '../src/stats/cubes.js';
+import { CERTIFICATE_CUBES, ORGANIZATION_CUBES, REVOCATION_CUBES, SIGNING_ACCOUNT_CUBES, type Cube } from '../src/stats/cubes.js';
 import {
   COUNTERS,
   DIMENSIONS,
@@ -20,10 +20,11 @@ import { PROVINCE_MERGERS_2025 } from '../src/stats/provinces.js';
  * into the aggregates in one batch. Writers thus never wait on shared counter rows (no hot rows,
  * no deadlocks between concurrent issuers), and no event is lost or counted twice.
  *
- * Each aggregate holds three grains: `d` (one row per day), `m` (per month, period = the 1st),
- * `y` (per year, period = 1 January), each per cube (src/stats/cubes.ts); the large cubes keep no
- * day rows. A date range is answered by whole years, then whole months, then the remaining days
- * (src/stats/periods.ts), those of a cube without day rows counted from the certificates. Days
+ * Each aggregate holds four grains: `d` (one row per day), `x` (per dekad, period = the 1st, 11th
+ * or 21st), `m` (per month, period = the 1st), `y` (per year, period = 1 January), each per cube
+ * (src/stats/cubes.ts); the small cubes keep day rows, the large ones dekad rows. A date range is
+ * answered by years, months, dekads and days, each edge rounded to the nearest boundary
+ * (src/stats/periods.ts), the single days of a cube without day rows counted from the certificates. Days
  * are Vietnam's calendar days (UTC+7, no daylight saving): a certificate issued at 01:00 on
  * 1 January, Hà Nội time, counts in January although it is still 31 December in UTC. The events
  * counted, and the status arithmetic, are in src/stats/events.ts.
@@ -36,46 +37,57 @@ import { PROVINCE_MERGERS_2025 } from '../src/stats/provinces.js';
 type Mode = 'add' | 'fill';
 
 /**
- * Inserts the sums of `events` (a relation `e` with a `day` column) into an aggregate `table`:
- * month and year rows for each cube (src/stats/cubes.ts; the dimensions a cube leaves out are ''),
- * day rows for the cubes that keep them, grouped by `keys`; a table without cubes keeps every key
- * at every grain. `sums` are aggregates over the events (`count(*)`, `sum(e.issued)`); events are
- * first summed per day and all keys, then rolled up.
+ * Inserts the sums of `events` (a relation `e` with a `day` column) into an aggregate `table`: for
+ * each cube (src/stats/cubes.ts; the dimensions a cube leaves out are blank) year and month rows, and
+ * day or dekad rows down to the cube's finest grain, grouped by `keys`. `sums` are aggregates over
+ * the events (`count(*)`, `sum(e.issued)`); events are first summed per day and all keys, then
+ * rolled up.
  */
+/** The value of a key in the rows of a cube that leaves it out: '', or the nil uuid for an organization. */
+const blank = (key: string) => (key === 'organization_id' ? `'00000000-0000-0000-0000-000000000000'::uuid` : `''::text`);
+
 const aggregate = (
   table: string,
   keys: readonly string[],
   sums: Record<string, string>,
   events: string,
   mode: Mode,
-  cubes?: readonly Cube[],
+  cubes: readonly Cube[],
 ) => {
-  const columns = [...(cubes ? ['cube'] : []), 'grain', 'period', ...keys];
+  const columns = ['cube', 'grain', 'period', ...keys];
   const sumNames = Object.keys(sums);
-  // grouping(k1, …) has a 1 bit for each key a grouping set leaves out (most significant first).
-  const cubeOf = (c: Cube) => keys.reduce((bits, k) => bits * 2 + (c.dimensions.split(',').includes(k) ? 0 : 1), 0);
-  const rollUp = (from: string, grainPeriods: string, only: readonly Cube[] | undefined) => {
-    const cubeColumn = only
-      ? `case grouping(${keys.map((k) => `d.${k}`).join(', ')}) ${only.map((c) => `when ${cubeOf(c)} then '${c.dimensions}'`).join(' ')} end as cube, `
-      : '';
-    const groupBy = only
-      ? `grouping sets (${only.map((c) => `(${c.dimensions.split(',').map((k) => `d.${k}`).join(', ')})`).join(', ')})`
-      : keys.map((k) => `d.${k}`).join(', ');
-    return `select ${cubeColumn}g.grain, g.period, ${keys.map((k) => (only?.some((c) => !c.dimensions.split(',').includes(k)) ? `coalesce(d.${k}, '') as ${k}` : `d.${k}`)).join(', ')},
-           ${sumNames.map((n) => `sum(d.${n}) as ${n}`).join(', ')}
-    from ${from} d cross join lateral (values ${grainPeriods}) g(grain, period)
-    group by g.grain, g.period, ${groupBy}`;
-  };
-  const daily = cubes?.filter((c) => c.days);
   const keyList = keys.map((k) => `e.${k}`).join(', ');
   const sumList = sumNames.map((n) => `sum(e.${n}) as ${n}`).join(', ');
+  /**
+   * Rows of the cubes `only` at the grains `grainPeriods` (SQL `values` rows over `d.day`), from
+   * the day events summed per unit (`unit`: SQL over `e.day` giving the unit's first day; null:
+   * the days themselves) and the keys the cubes use.
+   */
+  const rollUp = (unit: string | null, grainPeriods: string, only: readonly Cube[]) => {
+    const used = keys.filter((k) => only.some((c) => c.dimensions.split(',').includes(k)));
+    const usedList = used.map((k) => `e.${k}`).join(', ');
+    const from = unit === null ? 'days' : `(select ${unit} as day, ${usedList}, ${sumList} from days e group by 1, ${usedList})`;
+    // grouping(k1, …) over the used keys has a 1 bit for each key a grouping set leaves out (most
+    // significant first): it tells which cube a row belongs to.
+    const cubeOf = (c: Cube) => used.reduce((bits, k) => bits * 2 + (c.dimensions.split(',').includes(k) ? 0 : 1), 0);
+    const cubeColumn =
+      only.length === 1
+        ? `'${only[0]!.dimensions}' as cube`
+        : `case grouping(${used.map((k) => `d.${k}`).join(', ')}) ${only.map((c) => `when ${cubeOf(c)} then '${c.dimensions}'`).join(' ')} end as cube`;
+    const keyColumn = (k: string) =>
+      !used.includes(k) ? `${blank(k)} as ${k}` : only.every((c) => c.dimensions.split(',').includes(k)) ? `d.${k}` : `coalesce(d.${k}, ${blank(k)}) as ${k}`;
+    const groupingSets = only.map((c) => `(${c.dimensions.split(',').map((k) => `d.${k}`).join(', ')})`).join(', ');
+    return `select ${cubeColumn}, g.grain, g.period, ${keys.map(keyColumn).join(', ')},
+           ${sumNames.map((n) => `sum(d.${n}) as ${n}`).join(', ')}
+    from ${from} d cross join lateral (values ${grainPeriods}) g(grain, period)
+    group by g.grain, g.period, grouping sets (${groupingSets})`;
+  };
+  const daily = cubes.filter((c) => c.finest === 'd');
+  const dekads = cubes.filter((c) => c.finest === 'x');
   const rows = [
-    ...(!cubes || daily!.length ? [rollUp('days', "('d', d.day)", daily)] : []),
-    rollUp(
-      `(select e.month as day, ${keyList}, ${sumList} from (select date_trunc('month', day::timestamp)::date as month, * from days) e group by 1, ${keyList})`,
-      "('m', d.day), ('y', date_trunc('year', d.day::timestamp)::date)",
-      cubes,
-    ),
+    ...(daily.length ? [rollUp(null, "('d', d.day)", daily)] : []),
+    ...(dekads.length ? [rollUp(DEKAD, "('x', d.day)", dekads)] : []),
+    rollUp(`date_trunc('month', e.day::timestamp)::date`, "('m', d.day), ('y', date_trunc('year', d.day::timestamp)::date)", cubes),
   ];
   const insert = `
   with days as materialized (
@@ -94,6 +106,9 @@ const aggregate = (
   return `alter table ${table} drop constraint ${table}_pkey; ${insert};
           alter table ${table} add primary key (${columns.join(', ')})`;
 };
+
+/** The dekad (src/stats/periods.ts) of the event day `e.day`: the 1st, 11th or 21st of its month. */
+const DEKAD = `date_trunc('month', e.day::timestamp)::date + least((extract(day from e.day)::int - 1) / 10, 2) * 10`;
 
 const DIMENSION_LIST = [...DIMENSIONS];
 const DIMENSION_SQL = DIMENSION_LIST.join(', ');
@@ -141,6 +156,7 @@ const upsertSigningAccounts = (source: string, mode: Mode) =>
     `select kyso_stats_day(a.created_at) as day, a.organization_id, c.sector, c.province
      from ${source} a join certificates c on c.id = a.certificate_id`,
     mode,
+    SIGNING_ACCOUNT_CUBES,
   );
 
 /** The rows of a source table whose ids the current fold took from `stats_pending`. */

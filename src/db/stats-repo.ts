@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Cube } from '../stats/cubes.js';
 import { COUNTERS, DIMENSIONS, organizationEventsDuring, statusEventsDuring } from '../stats/events.js';
 import type { PeriodRange } from '../stats/periods.js';
 
@@ -14,13 +15,14 @@ export interface KeyColumn {
 /** What to sum over which rows of an aggregate table, grouped by which keys. */
 export interface AggregateQuery {
   table: AggregateTable;
-  /** For tables kept per cube (src/stats/cubes.ts): the cube to read, and whether it keeps day rows. */
-  cube?: { dimensions: string; days: boolean };
+  /** The cube to read (src/stats/cubes.ts). */
+  cube: Cube;
   keys: readonly KeyColumn[];
   /** Output name → SQL of a column that labels a group without splitting it, e.g. `min(o.name)`. */
   labels: Readonly<Record<string, string>>;
   /** Output name → SQL aggregate over `s`, e.g. `sum(s.issued)`; groups whose first sum is zero are left out. */
   sums: Readonly<Record<string, string>>;
+  /** Rows to add or take away (src/stats/periods.ts), down to the cube's finest grain and days. */
   ranges: readonly PeriodRange[];
   joinProvinceMappings: boolean;
   joinOrganizations: boolean;
@@ -37,13 +39,21 @@ export async function foldPending(knex: Knex): Promise<number> {
   return Number(result.rows[0].folded);
 }
 
+/** The key columns and counters of each aggregate table (migrations/005_stats.ts). */
+const TABLE_COLUMNS: Record<AggregateTable, { keys: readonly string[]; counters: readonly string[] }> = {
+  stats_certificates: { keys: DIMENSIONS, counters: COUNTERS },
+  stats_certificates_org: { keys: ['organization_id', ...DIMENSIONS], counters: ['issued'] },
+  stats_revocations: { keys: ['reason', ...DIMENSIONS], counters: ['revoked'] },
+  stats_signing_accounts: { keys: ['organization_id', 'sector', 'province'], counters: ['accounts'] },
+};
+
 /**
- * The columns and the raw day events of the tables whose larger cubes keep no day rows
- * (src/stats/cubes.ts): the edge days of a window are counted from the certificates instead.
+ * The day events of the tables whose larger cubes keep no day rows (src/stats/cubes.ts), in the
+ * table's columns: a window's single edge days are counted from the certificates instead.
  */
-const EVENTS_DURING: Partial<Record<AggregateTable, { columns: readonly string[]; events: (start: string, end: string) => string }>> = {
-  stats_certificates: { columns: [...DIMENSIONS, ...COUNTERS], events: statusEventsDuring },
-  stats_certificates_org: { columns: ['organization_id', ...DIMENSIONS, 'issued'], events: organizationEventsDuring },
+const EVENTS_DURING: Partial<Record<AggregateTable, (start: string, end: string) => string>> = {
+  stats_certificates: statusEventsDuring,
+  stats_certificates_org: organizationEventsDuring,
 };
 
 /** A `YYYY-MM-DD` day as an SQL date literal (periods.ts computes them from validated dates). */
@@ -62,30 +72,33 @@ export async function sumAggregates(db: Knex, query: AggregateQuery): Promise<Ar
   });
 }
 
+/**
+ * The rows of one period range, counters times the range's sign: from the aggregate table, or for
+ * days a cube does not keep, from the certificates.
+ */
+function rangeRows(knex: Knex.Transaction, query: AggregateQuery, range: PeriodRange): string {
+  const { keys, counters } = TABLE_COLUMNS[query.table];
+  const signed = counters.map((c) => (range.sign < 0 ? `-${c} as ${c}` : c));
+  const events = EVENTS_DURING[query.table];
+  if (range.grain === 'd' && query.cube.finest !== 'd') {
+    if (!events) throw new Error(`${query.table} keeps no events for the days of cube ${query.cube.dimensions}`);
+    // Ranges of single days are bounded: periods.ts only splits days off dekads, months and years.
+    return `select day as period, ${[...keys, ...signed].join(', ')} from (${events(dateLiteral(range.start!), dateLiteral(range.end!))}) e`;
+  }
+  const rows = knex(query.table)
+    .select(knex.raw(['period', ...keys, ...signed].join(', ')))
+    .where({ cube: query.cube.dimensions, grain: range.grain });
+  if (range.start !== null) rows.where('period', '>=', range.start);
+  if (range.end !== null) rows.where('period', '<', range.end);
+  return rows.toQuery();
+}
+
 /** sumAggregates within a transaction. */
 async function sumIn(knex: Knex.Transaction, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
-  const raw = query.cube && !query.cube.days ? EVENTS_DURING[query.table] : undefined;
-  const stored = raw ? query.ranges.filter((r) => r.grain !== 'd') : query.ranges;
-  const rows = knex(query.table).where((any) => {
-    for (const range of stored) {
-      any.orWhere((w) => {
-        w.where('grain', range.grain);
-        if (range.start !== null) w.where('period', '>=', range.start);
-        if (range.end !== null) w.where('period', '<', range.end);
-      });
-    }
-  });
-  if (query.cube !== undefined) rows.where('cube', query.cube.dimensions);
-  let source: Knex.QueryBuilder | Knex.Raw = rows;
-  if (raw) {
-    // Ranges of days are bounded: periods.ts only splits days off whole months and years.
-    const edges = query.ranges
-      .filter((r) => r.grain === 'd')
-      .map((r) => `select day as period, ${raw.columns.join(', ')} from (${raw.events(dateLiteral(r.start!), dateLiteral(r.end!))}) e`);
-    rows.select(['period', ...raw.columns]);
-    source = edges.length ? knex.raw(`${rows.toQuery()} union all ${edges.join(' union all ')}`) : rows;
-  }
-  const q = knex.from(knex.raw('(?) as s', [source]));
+  const source = query.ranges.length
+    ? query.ranges.map((r) => rangeRows(knex, query, r)).join(' union all ')
+    : knex(query.table).select('period', ...TABLE_COLUMNS[query.table].keys, ...TABLE_COLUMNS[query.table].counters).whereRaw('false').toQuery();
+  const q = knex.from(knex.raw(`(${source}) as s`));
   if (query.joinProvinceMappings) q.leftJoin({ pm: 'province_mappings' }, 'pm.province', 's.province');
   if (query.joinOrganizations) q.leftJoin({ o: 'organizations' }, 'o.id', 's.organization_id');
   const sums = Object.entries(query.sums);

@@ -3,49 +3,62 @@
  * first. A query reads the smallest cube that holds every dimension it groups by: grouping by holder
  * and medium over ten years reads a few hundred rows, not one row per sector × province × issuer.
  *
- * Month and year rows are kept for every cube; day rows only for the cubes marked `days`, those with
- * at most a few hundred cells (a cell: one combination of the cube's dimension values), whose day
- * rows stay bounded by cells × days. The larger cubes would hold about one day row per event (the
- * aggregates grew to 3.5 GB for 1M certificates); a window's edge days there are counted from the
- * certificates themselves (src/stats/events.ts).
+ * Year and month rows are kept for every cube; day rows only for the cubes with at most a few
+ * hundred cells (a cell: one combination of the cube's dimension values), whose day rows stay
+ * bounded by cells × days. The larger cubes would hold about one day row per event (the aggregates
+ * grew to 3.5 GB for 1M certificates); they keep dekad rows instead (src/stats/periods.ts), and the
+ * at most five single days at each edge of a window are counted from the certificates
+ * (src/stats/events.ts). The organization with every dimension is kept per month only (its dekad
+ * rows would number about one per certificate); its edges are up to half a month.
  */
-/** A cube: its dimensions (comma-separated, as in the table) and whether it keeps day rows. */
+/** The finest grain a cube keeps: day, dekad or month. */
+export type FinestGrain = 'd' | 'x' | 'm';
+
+/** A cube: its dimensions (comma-separated, as in the table) and the finest grain it keeps. */
 export interface Cube {
   dimensions: string;
-  days: boolean;
+  finest: FinestGrain;
 }
 
 /** Cubes of the certificate events table. */
 export const CERTIFICATE_CUBES: readonly Cube[] = [
-  { dimensions: 'holder,medium', days: true },
-  { dimensions: 'holder,medium,issuer', days: true },
-  { dimensions: 'holder,medium,sector', days: true },
-  { dimensions: 'province', days: true },
-  { dimensions: 'holder,medium,sector,issuer', days: true },
-  { dimensions: 'province,issuer', days: true },
-  { dimensions: 'holder,medium,province', days: false },
-  { dimensions: 'sector,province', days: false },
-  { dimensions: 'holder,medium,province,issuer', days: false },
-  { dimensions: 'sector,province,issuer', days: false },
-  { dimensions: 'holder,medium,sector,province', days: false },
-  { dimensions: 'holder,medium,sector,province,issuer', days: false },
+  { dimensions: 'holder,medium', finest: 'd' },
+  { dimensions: 'holder,medium,issuer', finest: 'd' },
+  { dimensions: 'holder,medium,sector', finest: 'd' },
+  { dimensions: 'province', finest: 'd' },
+  { dimensions: 'holder,medium,sector,issuer', finest: 'd' },
+  { dimensions: 'province,issuer', finest: 'd' },
+  { dimensions: 'holder,medium,province', finest: 'x' },
+  { dimensions: 'sector,province', finest: 'x' },
+  { dimensions: 'holder,medium,province,issuer', finest: 'x' },
+  { dimensions: 'sector,province,issuer', finest: 'x' },
+  { dimensions: 'holder,medium,sector,province', finest: 'x' },
+  { dimensions: 'holder,medium,sector,province,issuer', finest: 'x' },
 ];
 
 /** Cubes of the revocations table, smallest first (revocations are few: day rows everywhere). */
 export const REVOCATION_CUBES: readonly Cube[] = [
-  { dimensions: 'reason,holder,medium', days: true },
-  { dimensions: 'reason,holder,medium,sector', days: true },
-  { dimensions: 'reason,holder,medium,province', days: true },
-  { dimensions: 'reason,holder,medium,sector,province,issuer', days: true },
+  { dimensions: 'reason,holder,medium', finest: 'd' },
+  { dimensions: 'reason,holder,medium,sector', finest: 'd' },
+  { dimensions: 'reason,holder,medium,province', finest: 'd' },
+  { dimensions: 'reason,holder,medium,sector,province,issuer', finest: 'd' },
 ];
 
 /**
- * Cubes of issuance per organization: the organization alone (one row per organization and month,
- * for the per-organization table), and with every certificate dimension.
+ * Cubes of issuance per organization: the organization alone (one row per organization and
+ * period, for the per-organization table), and with every certificate dimension.
  */
 export const ORGANIZATION_CUBES: readonly Cube[] = [
-  { dimensions: 'organization_id', days: false },
-  { dimensions: 'organization_id,holder,medium,sector,province,issuer', days: false },
+  { dimensions: 'organization_id', finest: 'x' },
+  { dimensions: 'organization_id,holder,medium,sector,province,issuer', finest: 'm' },
+];
+
+/** Cubes of signing accounts (far fewer than certificates: day rows everywhere). */
+export const SIGNING_ACCOUNT_CUBES: readonly Cube[] = [
+  { dimensions: 'sector', finest: 'd' },
+  { dimensions: 'province', finest: 'd' },
+  { dimensions: 'sector,province', finest: 'd' },
+  { dimensions: 'organization_id,sector,province', finest: 'd' },
 ];
 
 /** The first (smallest) of `cubes` that keeps all `dimensions`. */

@@ -87,15 +87,18 @@ const during = (column: string, start: string, end: string) => `(${column} >= ${
 /**
  * Status events of the Vietnam days [start, end) (SQL date expressions, typically `?` bindings,
  * each used four times), read from the certificates and their history through the notBefore,
- * notAfter and status-change time indexes: the edge days of a window the aggregates keep per
- * month only.
+ * notAfter and status-change time indexes: the single days at a window's edges, for the cubes
+ * kept down to dekads or months (src/stats/cubes.ts).
  */
 export const statusEventsDuring = (start: string, end: string) => `
   select * from (
     select * from (${issuanceEvents(`(select * from certificates where ${during('not_before', start, end)} or ${during('not_after', start, end)})`)}) i
     union all
     select * from (${transitionEvents(
-      transitionsOf(`(select x.* from certificate_status_changes x where ${during('x.at', start, end)}
+      // Only transitions (index certificate_status_changes_transitions, migrations/006): the first
+      // 'active' of a certificate is no event, and there is one per certificate issued.
+      transitionsOf(`(select x.* from certificate_status_changes x
+        where ${during('x.at', start, end)} and (x.status <> 'active' or x.reason = 'removeFromCRL')
         union select x.* from certificate_status_changes x join certificates c on c.id = x.certificate_id
         where ${during('c.not_after', start, end)} and c.status <> 'active')`),
     )}) t

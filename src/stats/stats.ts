@@ -3,8 +3,8 @@ import type { Clock } from '../clock.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Principal } from '../auth/principal.js';
 import { foldPending, sumAggregates, type AggregateTable, type KeyColumn } from '../db/stats-repo.js';
-import { CERTIFICATE_CUBES, ORGANIZATION_CUBES, REVOCATION_CUBES, smallestCube, type Cube } from './cubes.js';
-import { decompose, nextDay, type Grain, type PeriodRange } from './periods.js';
+import { CERTIFICATE_CUBES, ORGANIZATION_CUBES, REVOCATION_CUBES, SIGNING_ACCOUNT_CUBES, smallestCube, type Cube } from './cubes.js';
+import { decompose, nextDay, type Grain } from './periods.js';
 
 /** Grouping keys and the SQL each reads from an aggregate row `s`. */
 const KEY_SQL: Record<string, string> = {
@@ -35,6 +35,13 @@ export const GROUP_KEYS = {
   status: [...CERTIFICATE_KEYS],
   signingAccounts: [...PLACE_KEYS, 'organization', ...TIME_KEYS],
 } as const;
+
+/** Days [start, end) to sum (null: unbounded), and whether year rows may be read. */
+interface Window {
+  start: string | null;
+  end: string | null;
+  years: boolean;
+}
 
 /** A date window (inclusive calendar days in Vietnam, either end optional) and grouping. */
 export interface RangeQuery {
@@ -103,7 +110,7 @@ export class StatisticsService {
   async status(principal: Principal | null, query: { asOf?: string; groupBy: string[] }): Promise<StatusReport> {
     requireRole(principal, 'officer', 'admin', 'auditor');
     const asOf = query.asOf ?? vietnamDay(this.clock.now());
-    const rows = await this.sum('stats_certificates', query.groupBy, decompose(null, nextDay(asOf), ['y', 'm', 'd']), {
+    const rows = await this.sum('stats_certificates', query.groupBy, { start: null, end: nextDay(asOf), years: true }, {
       issued: 'sum(s.issued)',
       revoked: 'sum(s.revoked)',
       expired: 'sum(s.expiring - s.expired_revoked)',
@@ -126,10 +133,10 @@ export class StatisticsService {
 
   private async count(principal: Principal | null, table: AggregateTable, sum: string, query: RangeQuery): Promise<CountReport> {
     requireRole(principal, 'officer', 'admin', 'auditor');
-    // Year rows cannot be split into months or quarters: group by those and read months and days only.
-    const grains: Grain[] = query.groupBy.some((k) => k === 'month' || k === 'quarter') ? ['m', 'd'] : ['y', 'm', 'd'];
-    const ranges = decompose(query.from ?? null, query.to ? nextDay(query.to) : null, grains);
-    const rows = await this.sum(table, query.groupBy, ranges, { count: sum });
+    // Year rows cannot be split into months or quarters: grouped by those, read months and finer only.
+    const years = !query.groupBy.some((k) => k === 'month' || k === 'quarter');
+    const window = { start: query.from ?? null, end: query.to ? nextDay(query.to) : null, years };
+    const rows = await this.sum(table, query.groupBy, window, { count: sum });
     const out = rows.map((row) => ({ ...keysOf(row, query.groupBy), count: Number(row.count) }));
     return {
       from: query.from ?? null,
@@ -140,8 +147,11 @@ export class StatisticsService {
     };
   }
 
-  private async sum(table: AggregateTable, groupBy: string[], ranges: PeriodRange[], sums: Record<string, string>) {
+  /** Sums over the days [start, end) of the smallest cube that keeps `groupBy`'s dimensions. */
+  private async sum(table: AggregateTable, groupBy: string[], window: Window, sums: Record<string, string>) {
     const keys: KeyColumn[] = groupBy.map((name) => ({ name, sql: KEY_SQL[name]! }));
+    const cube = cubeFor(table, groupBy);
+    const grains: Grain[] = [...(window.years ? (['y'] as const) : []), 'm', ...(cube.finest === 'x' ? (['x'] as const) : []), 'd'];
     const byOrganization = groupBy.includes('organization');
     await foldPending(this.knex);
     // Vietnamese alphabetical order (Đ after D), organizations by name: in SQL where the server has
@@ -151,11 +161,11 @@ export class StatisticsService {
     const inSql = await this.sortsVietnamese;
     const rows = await sumAggregates(this.knex, {
       table,
-      cube: cubeFor(table, groupBy),
+      cube,
       keys,
       labels: byOrganization ? { organizationName: 'min(o.name)' } : {},
       sums,
-      ranges,
+      ranges: decompose(window.start, window.end, grains),
       joinProvinceMappings: groupBy.includes('currentProvince'),
       joinOrganizations: byOrganization,
       orderBy: inSql ? sortKeys.map((k) => `coalesce(${k === 'organizationName' ? 'min(o.name)' : KEY_SQL[k]}, '') collate kyso_vi`) : [],
@@ -172,18 +182,18 @@ export class StatisticsService {
 }
 
 const CUBE_DIMENSIONS = new Set(['reason', 'holder', 'medium', 'sector', 'province', 'issuer', 'organization_id']);
-const CUBES: Partial<Record<AggregateTable, readonly Cube[]>> = {
+const CUBES: Record<AggregateTable, readonly Cube[]> = {
   stats_certificates: CERTIFICATE_CUBES,
   stats_certificates_org: ORGANIZATION_CUBES,
   stats_revocations: REVOCATION_CUBES,
+  stats_signing_accounts: SIGNING_ACCOUNT_CUBES,
 };
 /** Grouping keys read from another column of the aggregate rows. */
 const KEY_COLUMNS: Record<string, string> = { currentProvince: 'province', organization: 'organization_id' };
 
-/** The smallest cube of a per-cube table that keeps the dimensions `groupBy` needs. */
-function cubeFor(table: AggregateTable, groupBy: string[]): Cube | undefined {
+/** The smallest cube of `table` that keeps the dimensions `groupBy` needs. */
+function cubeFor(table: AggregateTable, groupBy: string[]): Cube {
   const cubes = CUBES[table];
-  if (!cubes) return undefined;
   const dimensions = groupBy.map((k) => KEY_COLUMNS[k] ?? k).filter((k) => CUBE_DIMENSIONS.has(k));
   return smallestCube(cubes, dimensions);
 }
