@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import type { Cube } from '../stats/cubes.js';
+import { cubeCode, type Cube } from '../stats/cubes.js';
 import { COUNTERS, DIMENSIONS, organizationEventsDuring, statusEventsDuring } from '../stats/events.js';
 import type { PeriodRange } from '../stats/periods.js';
 
 /** An aggregate table of migrations/005_stats.ts. */
 export type AggregateTable = 'stats_certificates' | 'stats_certificates_org' | 'stats_revocations' | 'stats_signing_accounts';
 
-/** One grouping column: its output name and SQL over the aggregate row `s` (and joins `pm`, `o`). */
+/** One grouping column: its output name and SQL over the aggregate row `s` (and the joins `pm`, `si`). */
 export interface KeyColumn {
   name: string;
   sql: string;
@@ -18,25 +18,28 @@ export interface AggregateQuery {
   /** The cube to read (src/stats/cubes.ts). */
   cube: Cube;
   keys: readonly KeyColumn[];
-  /** Output name → SQL of a column that labels a group without splitting it, e.g. `min(o.name)`. */
-  labels: Readonly<Record<string, string>>;
   /** Output name → SQL aggregate over `s`, e.g. `sum(s.issued)`; groups whose first sum is zero are left out. */
   sums: Readonly<Record<string, string>>;
   /** Rows to add or take away (src/stats/periods.ts), down to the cube's finest grain and days. */
   ranges: readonly PeriodRange[];
   joinProvinceMappings: boolean;
-  joinOrganizations: boolean;
-  /** SQL over the grouped rows to sort by; empty: unordered. */
-  orderBy: readonly string[];
+  /** Join `stats_issuers` as `si` (issuer DNs for their codes). */
+  joinIssuers: boolean;
 }
 
 /**
  * Moves the certificates, status changes and signing accounts committed since the last fold into
- * the aggregate tables (migrations/005_stats.ts); returns how many queued rows it took.
+ * the aggregate tables (migrations/005_stats.ts); returns how many queued rows it took, and the
+ * organizations' version (migrations/006_stats_dekads.ts), which moves whenever they change.
  */
-export async function foldPending(knex: Knex): Promise<number> {
-  const result = await knex.raw('select kyso_stats_fold() as folded');
-  return Number(result.rows[0].folded);
+export async function foldPending(knex: Knex): Promise<{ folded: number; organizationsVersion: string }> {
+  const result = await knex.raw('select kyso_stats_fold() as folded, (select version from organizations_version) as version');
+  return { folded: Number(result.rows[0].folded), organizationsVersion: String(result.rows[0].version) };
+}
+
+/** Every organization's id and name. */
+export function listOrganizationNames(knex: Knex): Promise<Array<{ id: string; name: string }>> {
+  return knex('organizations').select('id', 'name');
 }
 
 /** The key columns and counters of each aggregate table (migrations/005_stats.ts). */
@@ -65,9 +68,10 @@ function dateLiteral(day: string): string {
 /** Sums an aggregate table over period ranges, grouped by the keys. */
 export async function sumAggregates(db: Knex, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
   return db.transaction(async (knex) => {
-    // The planner's cost of the edge-day queries (row estimates of ORed ranges) triggers JIT
-    // compilation, which costs 0.1–3 s for a query that runs in milliseconds.
-    await knex.raw('set local jit = off');
+    // The planner's cost estimates of the edge-day queries (row estimates of ORed ranges) trigger
+    // JIT compilation, 0.1–3 s, and parallel workers, ~5 ms to start, for queries that read a few
+    // thousand rows in a millisecond or two.
+    await knex.raw(`select set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`);
     return sumIn(knex, query);
   });
 }
@@ -87,7 +91,7 @@ function rangeRows(knex: Knex.Transaction, query: AggregateQuery, range: PeriodR
   }
   const rows = knex(query.table)
     .select(knex.raw(['period', ...keys, ...signed].join(', ')))
-    .where({ cube: query.cube.dimensions, grain: range.grain });
+    .where({ cube: cubeCode(query.cube), grain: range.grain });
   if (range.start !== null) rows.where('period', '>=', range.start);
   if (range.end !== null) rows.where('period', '<', range.end);
   return rows.toQuery();
@@ -100,18 +104,13 @@ async function sumIn(knex: Knex.Transaction, query: AggregateQuery): Promise<Arr
     : knex(query.table).select('period', ...TABLE_COLUMNS[query.table].keys, ...TABLE_COLUMNS[query.table].counters).whereRaw('false').toQuery();
   const q = knex.from(knex.raw(`(${source}) as s`));
   if (query.joinProvinceMappings) q.leftJoin({ pm: 'province_mappings' }, 'pm.province', 's.province');
-  if (query.joinOrganizations) q.leftJoin({ o: 'organizations' }, 'o.id', 's.organization_id');
+  if (query.joinIssuers) q.leftJoin({ si: 'stats_issuers' }, 'si.code', 's.issuer');
   const sums = Object.entries(query.sums);
-  q.select([
-    ...query.keys.map((k) => knex.raw(`${k.sql} as ??`, [k.name])),
-    ...Object.entries(query.labels).map(([name, sql]) => knex.raw(`${sql} as ??`, [name])),
-    ...sums.map(([name, sql]) => knex.raw(`${sql} as ??`, [name])),
-  ]);
+  q.select([...query.keys.map((k) => knex.raw(`${k.sql} as ??`, [k.name])), ...sums.map(([name, sql]) => knex.raw(`${sql} as ??`, [name]))]);
   if (query.keys.length) {
     const positions = query.keys.map((_, i) => i + 1).join(', ');
     q.groupByRaw(positions);
   }
   q.havingRaw(`${sums[0]![1]} <> 0`);
-  if (query.orderBy.length) q.orderByRaw(query.orderBy.join(', '));
   return q;
 }

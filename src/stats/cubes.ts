@@ -67,3 +67,15 @@ export function smallestCube(cubes: readonly Cube[], dimensions: readonly string
   if (!cube) throw new Error(`no cube keeps ${dimensions.join(', ')}`);
   return cube;
 }
+
+/** Every dimension a cube may keep, each with its bit in a cube's code. */
+const CUBE_BITS = ['organization_id', 'reason', 'holder', 'medium', 'sector', 'province', 'issuer'] as const;
+
+/** The number a cube is stored under (column `cube`): one bit per dimension it keeps, stable when cubes are added. */
+export function cubeCode(cube: Cube): number {
+  return cube.dimensions.split(',').reduce((code, d) => {
+    const bit = CUBE_BITS.indexOf(d as (typeof CUBE_BITS)[number]);
+    if (bit < 0) throw new Error(`unknown cube dimension ${d}`);
+    return code | (1 << bit);
+  }, 0);
+}

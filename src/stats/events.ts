@@ -18,15 +18,19 @@ export const DIMENSIONS = ['holder', 'medium', 'sector', 'province', 'issuer'] a
 export const COUNTERS = ['issued', 'expiring', 'revoked', 'expired_revoked', 'suspended'] as const;
 
 const DIMENSION_SQL = DIMENSIONS.join(', ');
-/** The dimensions read from a certificate row (`issuer` is its issuer DN). */
-const CERTIFICATE_DIMENSIONS = DIMENSION_SQL.replace('issuer', 'issuer_dn as issuer');
+/** The dimensions read from a certificate row `src` (`issuer`: its issuer's code, joined as `si`). */
+const CERTIFICATE_DIMENSIONS = 'src.holder, src.medium, src.sector, src.province, si.code as issuer';
+
+/** Joins a certificate relation `alias` to the code of its issuer (`stats_issuers`, migrations/006). */
+const ISSUER_CODE = (alias: string) => `join stats_issuers si on si.dn = ${alias}.issuer_dn`;
 
 /** Status transitions of some status-change rows (relation `changes`), each with the status before it. */
 export const transitionsOf = (changes: string) => `
-  select c.holder, c.medium, c.sector, c.province, c.issuer_dn as issuer, c.not_after,
+  select c.holder, c.medium, c.sector, c.province, si.code as issuer, c.not_after,
          n.status, n.at, n.reason, coalesce(p.status, 'active') as prev_status, p.at as prev_at
   from ${changes} n
   join certificates c on c.id = n.certificate_id
+  ${ISSUER_CODE('c')}
   left join lateral (
     select x.status, x.at from certificate_status_changes x
     where x.certificate_id = n.certificate_id and x.id < n.id
@@ -35,7 +39,7 @@ export const transitionsOf = (changes: string) => `
 
 /** Status transitions of the whole history. */
 export const HISTORY_TRANSITIONS = `
-  select c.holder, c.medium, c.sector, c.province, c.issuer_dn as issuer, c.not_after,
+  select c.holder, c.medium, c.sector, c.province, si.code as issuer, c.not_after,
          n.status, n.at, n.reason, coalesce(n.prev_status, 'active') as prev_status, n.prev_at
   from (
     select certificate_id, status, at, reason,
@@ -43,14 +47,15 @@ export const HISTORY_TRANSITIONS = `
     from certificate_status_changes
     window w as (partition by certificate_id order by id)
   ) n
-  join certificates c on c.id = n.certificate_id`;
+  join certificates c on c.id = n.certificate_id
+  ${ISSUER_CODE('c')}`;
 
 /** Daily events of certificates (relation `source`: certificate rows): issued and expiring. */
 export const issuanceEvents = (source: string) => `
-  select kyso_stats_day(not_before) as day, ${CERTIFICATE_DIMENSIONS},
-         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source} src
+  select kyso_stats_day(src.not_before) as day, ${CERTIFICATE_DIMENSIONS},
+         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source} src ${ISSUER_CODE('src')}
   union all
-  select kyso_stats_day(not_after), ${CERTIFICATE_DIMENSIONS}, 0, 1, 0, 0, 0 from ${source} src`;
+  select kyso_stats_day(src.not_after), ${CERTIFICATE_DIMENSIONS}, 0, 1, 0, 0, 0 from ${source} src ${ISSUER_CODE('src')}`;
 
 /** Daily events of status transitions (see the header comment for the arithmetic). */
 export const transitionEvents = (transitions: string) => `
@@ -76,7 +81,7 @@ export const transitionEvents = (transitions: string) => `
 
 /** Issuance events per organization (relation `source`: certificate rows), one row per certificate. */
 export const organizationEvents = (source: string) =>
-  `select kyso_stats_day(not_before) as day, organization_id, ${CERTIFICATE_DIMENSIONS} from ${source} src`;
+  `select kyso_stats_day(src.not_before) as day, src.organization_id, ${CERTIFICATE_DIMENSIONS} from ${source} src ${ISSUER_CODE('src')}`;
 
 /** The instant a Vietnam calendar day (SQL date expression) begins, as timestamptz. */
 const dayStart = (day: string) => `((${day})::timestamp - interval '7 hours') at time zone 'UTC'`;

@@ -314,3 +314,20 @@ describe('the dashboard files', () => {
     expect(missing.body).toMatchObject({ status: 404, title: 'Not Found' });
   });
 });
+
+// Last: it adds organizations and certificates to the history above.
+describe('rows by organization', () => {
+  it('come in Vietnamese order of the names (Đ after D, numbers by value), organizations created since the last query included', async () => {
+    await rowsOf('issuance?groupBy=organization'); // the organizations' order is cached now
+    const ca = await historicalCa('Historical National CA 2');
+    const names = ['Trường số 10', 'Đại học Quy Nhơn', 'Trường số 9', 'Dân lập Hùng Vương'];
+    const ids: string[] = [];
+    for (const [i, name] of names.entries()) {
+      ids.push((await seedTenant(t, `so${i}`, { name, sector: 'education', province: 'Bình Định' })).organizationId);
+    }
+    await importHistory(t, ca, ids.map((organizationId) => ({ holder: 'individual', medium: 'token', organizationId, notBefore: '2025-03-03T03:00:00Z' })));
+    const rows = await rowsOf('issuance?from=2025-01-01&to=2025-12-31&groupBy=organization,holder');
+    expect(rows.map((r) => r.organizationName)).toEqual(['Dân lập Hùng Vương', 'Đại học Quy Nhơn', 'Trường số 9', 'Trường số 10']);
+    expect(rows.every((r) => r.holder === 'individual' && r.count === 1)).toBe(true);
+  });
+});
