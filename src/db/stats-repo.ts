@@ -3,7 +3,7 @@ import { cubeCode, type Cube } from '../stats/cubes.js';
 import { COUNTERS, DIMENSIONS, organizationEventsDuring, statusEventsDuring } from '../stats/events.js';
 import type { PeriodRange } from '../stats/periods.js';
 
-/** An aggregate table of migrations/005_stats.ts. */
+/** An aggregate table of migrations/006_stats_aggregates.ts. */
 export type AggregateTable = 'stats_certificates' | 'stats_certificates_org' | 'stats_revocations' | 'stats_signing_accounts';
 
 /** One grouping column: its output name and SQL over the aggregate row `s` (and the joins `pm`, `si`). */
@@ -29,8 +29,8 @@ export interface AggregateQuery {
 
 /**
  * Moves the certificates, status changes and signing accounts committed since the last fold into
- * the aggregate tables (migrations/005_stats.ts); returns how many queued rows it took, and the
- * organizations' version (migrations/006_stats_dekads.ts), which moves whenever they change.
+ * the aggregate tables (migrations/006_stats_aggregates.ts); returns how many queued rows it
+ * took, and the organizations' version, which moves whenever they change.
  */
 export async function foldPending(knex: Knex): Promise<{ folded: number; organizationsVersion: string }> {
   const result = await knex.raw('select kyso_stats_fold() as folded, (select version from organizations_version) as version');
@@ -42,7 +42,7 @@ export function listOrganizationNames(knex: Knex): Promise<Array<{ id: string; n
   return knex('organizations').select('id', 'name');
 }
 
-/** The key columns and counters of each aggregate table (migrations/005_stats.ts). */
+/** The key columns and counters of each aggregate table. */
 const TABLE_COLUMNS: Record<AggregateTable, { keys: readonly string[]; counters: readonly string[] }> = {
   stats_certificates: { keys: DIMENSIONS, counters: COUNTERS },
   stats_certificates_org: { keys: ['organization_id', ...DIMENSIONS], counters: ['issued'] },

@@ -1,7 +1,8 @@
 /**
- * The dimension subsets ("cubes") the aggregate tables are kept at (migrations/005_stats.ts), smallest
- * first. A query reads the smallest cube that holds every dimension it groups by: grouping by holder
- * and medium over ten years reads a few hundred rows, not one row per sector × province × issuer.
+ * The dimension subsets ("cubes") the aggregate tables are kept at
+ * (migrations/006_stats_aggregates.ts), smallest first. A query reads the smallest cube that holds
+ * every dimension it groups by: grouping by holder and medium over ten years reads a few hundred
+ * rows, not one row per sector × province × issuer.
  *
  * Year and month rows are kept for every cube; day rows only for the cubes with at most a few
  * hundred cells (a cell: one combination of the cube's dimension values), whose day rows stay

@@ -1,7 +1,8 @@
 /**
  * The daily events the statistics count, as SQL text over certificate, status-change and signing
- * account rows: shared by the aggregates' fold and rebuild (migrations/005_stats.ts) and by the
- * queries that count the edge days of a window straight from the certificates (src/db/stats-repo.ts).
+ * account rows: shared by the aggregates' fold and rebuild (migrations/006_stats_aggregates.ts)
+ * and by the queries that count the edge days of a window straight from the certificates
+ * (src/db/stats-repo.ts).
  *
  * Days are Vietnam's calendar days (`kyso_stats_day`, UTC+7). Status as of a day is a sum of daily
  * events up to that day: `issued` (notBefore day), `expiring` (notAfter day), `revoked` (revocation
@@ -21,7 +22,7 @@ const DIMENSION_SQL = DIMENSIONS.join(', ');
 /** The dimensions read from a certificate row `src` (`issuer`: its issuer's code, joined as `si`). */
 const CERTIFICATE_DIMENSIONS = 'src.holder, src.medium, src.sector, src.province, si.code as issuer';
 
-/** Joins a certificate relation `alias` to the code of its issuer (`stats_issuers`, migrations/006). */
+/** Joins a certificate relation `alias` to the code of its issuer (`stats_issuers`). */
 const ISSUER_CODE = (alias: string) => `join stats_issuers si on si.dn = ${alias}.issuer_dn`;
 
 /** Status transitions of some status-change rows (relation `changes`), each with the status before it. */
@@ -50,12 +51,17 @@ export const HISTORY_TRANSITIONS = `
   join certificates c on c.id = n.certificate_id
   ${ISSUER_CODE('c')}`;
 
-/** Daily events of certificates (relation `source`: certificate rows): issued and expiring. */
-export const issuanceEvents = (source: string) => `
+/** Issued events of certificates (relation `source`: certificate rows), on their notBefore day. */
+const issuedEvents = (source: string) => `
   select kyso_stats_day(src.not_before) as day, ${CERTIFICATE_DIMENSIONS},
-         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source} src ${ISSUER_CODE('src')}
-  union all
-  select kyso_stats_day(src.not_after), ${CERTIFICATE_DIMENSIONS}, 0, 1, 0, 0, 0 from ${source} src ${ISSUER_CODE('src')}`;
+         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source} src ${ISSUER_CODE('src')}`;
+
+/** Expiring events of certificates (relation `source`: certificate rows), on their notAfter day. */
+const expiringEvents = (source: string) => `
+  select kyso_stats_day(src.not_after) as day, ${CERTIFICATE_DIMENSIONS}, 0, 1, 0, 0, 0 from ${source} src ${ISSUER_CODE('src')}`;
+
+/** Daily events of certificates (relation `source`: certificate rows): issued and expiring. */
+export const issuanceEvents = (source: string) => `${issuedEvents(source)} union all ${expiringEvents(source)}`;
 
 /** Daily events of status transitions (see the header comment for the arithmetic). */
 export const transitionEvents = (transitions: string) => `
@@ -97,11 +103,13 @@ const during = (column: string, start: string, end: string) => `(${column} >= ${
  */
 export const statusEventsDuring = (start: string, end: string) => `
   select * from (
-    select * from (${issuanceEvents(`(select * from certificates where ${during('not_before', start, end)} or ${during('not_after', start, end)})`)}) i
+    ${issuedEvents(`(select * from certificates where ${during('not_before', start, end)})`)}
+    union all
+    ${expiringEvents(`(select * from certificates where ${during('not_after', start, end)})`)}
     union all
     select * from (${transitionEvents(
-      // Only transitions (index certificate_status_changes_transitions, migrations/006): the first
-      // 'active' of a certificate is no event, and there is one per certificate issued.
+      // Only transitions (index certificate_status_changes_transitions): the first 'active' of a
+      // certificate is no event, and there is one per certificate issued.
       transitionsOf(`(select x.* from certificate_status_changes x
         where ${during('x.at', start, end)} and (x.status <> 'active' or x.reason = 'removeFromCRL')
         union select x.* from certificate_status_changes x join certificates c on c.id = x.certificate_id

@@ -1,7 +1,7 @@
 /**
- * Splitting a date range into the grains the aggregate tables hold (migrations/005_stats.ts):
- * years, months, dekads (the 1st–10th, 11th–20th and 21st–last of a month) and days, so that a
- * query reads as few rows as possible. Dates are `YYYY-MM-DD` strings (calendar days, no time zone);
+ * Splitting a date range into the grains the aggregate tables hold
+ * (migrations/006_stats_aggregates.ts): years, months, dekads (the 1st–10th, 11th–20th and
+ * 21st–last of a month) and days, so that a query reads as few rows as possible. Dates are `YYYY-MM-DD` strings (calendar days, no time zone);
  * ranges are half-open [start, end).
  *
  * An edge of the range is rounded to the nearest boundary of each grain, inward or outward: a

@@ -78,9 +78,9 @@ export interface StatusReport {
 }
 
 /**
- * Statistics over the aggregate tables of migrations/005_stats.ts (fed through the triggers' queue):
- * issuance, revocations, status at a cut-off date and signing accounts. Officers, admins and
- * auditors read them.
+ * Statistics over the aggregate tables of migrations/006_stats_aggregates.ts (fed through the
+ * triggers' queue): issuance, revocations, status at a cut-off date and signing accounts.
+ * Officers, admins and auditors read them.
  */
 export class StatisticsService {
   /**
