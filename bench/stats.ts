@@ -94,8 +94,9 @@ export async function run(): Promise<void> {
     await admin.destroy();
     const sizes = await kyso.services.knex.raw(
       `select pg_size_pretty(pg_total_relation_size('certificates')) as certificates,
-              pg_size_pretty(pg_total_relation_size('stats_certificates') + pg_total_relation_size('stats_certificates_org')
-                             + pg_total_relation_size('stats_revocations') + pg_total_relation_size('stats_signing_accounts')) as aggregates`,
+              pg_size_pretty(pg_total_relation_size('stats_certificates') + pg_total_relation_size('stats_transitions')
+                             + pg_total_relation_size('stats_certificates_org') + pg_total_relation_size('stats_revocations')
+                             + pg_total_relation_size('stats_signing_accounts')) as aggregates`,
     );
     console.log(`${size.toLocaleString('en')} certificates: ${note}; on disk: certificates ${sizes.rows[0].certificates}, aggregates ${sizes.rows[0].aggregates}`);
 

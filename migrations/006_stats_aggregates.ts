@@ -1,8 +1,17 @@
 import type { Knex } from 'knex';
-import { CERTIFICATE_CUBES, cubeCode, ORGANIZATION_CUBES, REVOCATION_CUBES, SIGNING_ACCOUNT_CUBES, type Cube } from '../src/stats/cubes.js';
 import {
-  COUNTERS,
+  CERTIFICATE_CUBES,
+  cubeCode,
+  ORGANIZATION_CUBES,
+  REVOCATION_CUBES,
+  SIGNING_ACCOUNT_CUBES,
+  TRANSITION_CUBES,
+  type Cube,
+} from '../src/stats/cubes.js';
+import {
   DIMENSIONS,
+  ISSUANCE_COUNTERS,
+  TRANSITION_COUNTERS,
   HISTORY_TRANSITIONS,
   issuanceEvents,
   organizationEvents,
@@ -37,18 +46,12 @@ import {
  */
 
 /**
- * How an aggregate is written: `add` (triggers) adds to existing rows, in key order so that
- * concurrent transactions lock rows in the same order; `fill` (the rebuild) writes emptied tables.
+ * How an aggregate is written: `add` (the fold) adds a batch of events to existing rows, in one
+ * statement, in key order so that concurrent transactions lock rows in the same order; `fill` (the
+ * rebuild) writes emptied tables from every event, one cube at a time.
  */
 type Mode = 'add' | 'fill';
 
-/**
- * Inserts the sums of `events` (a relation `e` with a `day` column) into an aggregate `table`: for
- * each cube (src/stats/cubes.ts; the dimensions a cube leaves out are blank) year and month rows, and
- * day or dekad rows down to the cube's finest grain, grouped by `keys`. `sums` are aggregates over
- * the events (`count(*)`, `sum(e.issued)`); events are first summed per day and all keys, then
- * rolled up.
- */
 /** The value of a key in the rows of a cube that leaves it out: '', issuer 0, the nil uuid for an organization. */
 const blank = (key: string) =>
   key === 'organization_id' ? `'00000000-0000-0000-0000-000000000000'::uuid` : key === 'issuer' ? '0::smallint' : `''::text`;
@@ -56,6 +59,13 @@ const blank = (key: string) =>
 /** Key columns that are not text (no collation). */
 const NOT_TEXT = new Set(['cube', 'period', 'organization_id', 'issuer']);
 
+/**
+ * Adds the sums of `events` (a relation `e` with a `day` column) to an aggregate `table`: for each
+ * cube (src/stats/cubes.ts; the dimensions a cube leaves out are blank) year and month rows, and
+ * day or dekad rows down to the cube's finest grain, grouped by `keys`. `sums` are aggregates over
+ * the events (`count(*)`, `sum(e.issued)`); events are first summed per day and all keys, then
+ * rolled up, every cube in one statement (grouping sets).
+ */
 const aggregate = (
   table: string,
   keys: readonly string[],
@@ -63,10 +73,10 @@ const aggregate = (
   events: string,
   mode: Mode,
   cubes: readonly Cube[],
-) => {
+): string => {
+  if (mode === 'fill') return fill(table, keys, sums, events, cubes);
   const columns = ['cube', 'grain', 'period', ...keys];
   const sumNames = Object.keys(sums);
-  const keyList = keys.map((k) => `e.${k}`).join(', ');
   const sumList = sumNames.map((n) => `sum(e.${n}) as ${n}`).join(', ');
   /**
    * Rows of the cubes `only` at the grains `grainPeriods` (SQL `values` rows over `d.day`), from
@@ -96,42 +106,107 @@ const aggregate = (
   const dekads = cubes.filter((c) => c.finest === 'x');
   const rows = [
     ...(daily.length ? [rollUp(null, "('d', d.day)", daily)] : []),
-    ...(dekads.length ? [rollUp(DEKAD, "('x', d.day)", dekads)] : []),
-    rollUp(`date_trunc('month', e.day::timestamp)::date`, "('m', d.day), ('y', date_trunc('year', d.day::timestamp)::date)", cubes),
+    ...(dekads.length ? [rollUp(dekadOf('e.day'), "('x', d.day)", dekads)] : []),
+    rollUp(monthOf('e.day'), `('m', d.day), ('y', ${yearOf('d.day')})`, cubes),
   ];
-  const insert = `
-  with days as materialized (
-    select e.day, ${keys.map((k) => (NOT_TEXT.has(k) ? `e.${k}` : `e.${k} collate "C" as ${k}`)).join(', ')},
-           ${sumNames.map((n) => `${sums[n]} as ${n}`).join(', ')}
-    from (${events}) e group by ${keys.map((_, i) => i + 2).join(', ')}, 1)
+  return `
+  with days as materialized (${daySums(keys, sums, events)})
   insert into ${table} as s (${[...columns, ...sumNames].join(', ')})
   select * from (${rows.join(' union all ')}) r
-  order by ${columns.map((c) => (NOT_TEXT.has(c) ? `r.${c}` : `r.${c} collate "C"`)).join(', ')}`;
-  if (mode === 'add') {
-    return `${insert}
-    on conflict (${columns.join(', ')}) do update set ${sumNames.map((n) => `${n} = s.${n} + excluded.${n}`).join(', ')}`;
-  }
-  // Building the key index once after the load is several times faster than maintaining it row
-  // by row; rows written in key order lie together on disk, so a period range reads few pages.
-  return `alter table ${table} drop constraint ${table}_pkey; ${insert};
-          alter table ${table} add primary key (${columns.join(', ')})`;
+  order by ${columns.map((c) => (NOT_TEXT.has(c) ? `r.${c}` : `r.${c} collate "C"`)).join(', ')}
+  on conflict (${columns.join(', ')}) do update set ${sumNames.map((n) => `${n} = s.${n} + excluded.${n}`).join(', ')}`;
 };
 
-/** The dekad (src/stats/periods.ts) of the event day `e.day`: the 1st, 11th or 21st of its month. */
-const DEKAD = `date_trunc('month', e.day::timestamp)::date + least((extract(day from e.day)::int - 1) / 10, 2) * 10`;
+/** The events summed per day and keys (text keys in byte order). */
+const daySums = (keys: readonly string[], sums: Record<string, string>, events: string) => `
+  select e.day, ${keys.map((k) => (NOT_TEXT.has(k) ? `e.${k}` : `e.${k} collate "C" as ${k}`)).join(', ')},
+         ${Object.entries(sums).map(([n, sql]) => `${sql} as ${n}`).join(', ')}
+  from (${events}) e group by ${keys.map((_, i) => i + 2).join(', ')}, 1`;
+
+/** Whether rows at grain `have` can be summed into rows at grain `need` (days into anything, dekads into months). */
+const finerOrSame = (have: Cube['finest'], need: Cube['finest']) => have === 'd' || have === need || (have === 'x' && need === 'm');
+
+/**
+ * Refills an emptied aggregate `table` from every event: the events summed per day and keys into a
+ * temporary table once, then each cube's finest rows from the smallest cube already summed that
+ * holds its dimensions (or from the day sums), coarser grains from those — one cube and grain at a
+ * time, aggregates small enough for memory, where one statement with every cube's grouping sets
+ * spilled gigabytes to disk. Rows are written in key order, so that a period range of a cube lies
+ * on few pages; the key index is built once, at the end.
+ */
+const fill = (table: string, keys: readonly string[], sums: Record<string, string>, events: string, cubes: readonly Cube[]) => {
+  const columns = ['cube', 'grain', 'period', ...keys];
+  const sumNames = Object.keys(sums);
+  const dimensionsOf = (cube: Cube) => cube.dimensions.split(',');
+  const statements = [
+    `alter table ${table} drop constraint ${table}_pkey`,
+    'drop table if exists stats_fill_days',
+    `create temporary table stats_fill_days on commit drop as ${daySums(keys, sums, events)}`,
+    'analyze stats_fill_days',
+  ];
+  const summed: Cube[] = [];
+  const temporary = (cube: Cube) => `stats_fill_${cubeCode(cube)}`;
+  // Larger cubes first, so that smaller ones can be summed from them.
+  for (const cube of [...cubes].sort((a, b) => dimensionsOf(b).length - dimensionsOf(a).length)) {
+    const used = keys.filter((k) => dimensionsOf(cube).includes(k));
+    const source = summed
+      .filter((c) => used.every((k) => dimensionsOf(c).includes(k)) && finerOrSame(c.finest, cube.finest))
+      .sort((a, b) => dimensionsOf(a).length - dimensionsOf(b).length)[0];
+    const finest = { d: 'f.day', x: dekadOf('f.day'), m: monthOf('f.day') }[cube.finest];
+    const at = (grain: string, period: string) => `
+      insert into ${table} (${[...columns, ...sumNames].join(', ')})
+      select ${cubeCode(cube)}, '${grain}', ${period}, ${keys.map((k) => (used.includes(k) ? k : blank(k))).join(', ')},
+             ${sumNames.map((n) => `sum(${n})`).join(', ')}
+      from ${temporary(cube)} f group by ${[period, ...used].join(', ')} order by ${[period, ...used].join(', ')}`;
+    statements.push(
+      `drop table if exists ${temporary(cube)}`,
+      `create temporary table ${temporary(cube)} on commit drop as
+       select ${finest} as day, ${used.join(', ')}, ${sumNames.map((n) => `sum(${n}) as ${n}`).join(', ')}
+       from ${source ? temporary(source) : 'stats_fill_days'} f group by ${[finest, ...used].join(', ')}`,
+      ...(cube.finest === 'm' ? [] : [at(cube.finest, 'f.day')]),
+      at('m', monthOf('f.day')),
+      at('y', yearOf('f.day')),
+    );
+    summed.push(cube);
+  }
+  statements.push(
+    ...summed.map((cube) => `drop table ${temporary(cube)}`),
+    'drop table stats_fill_days',
+    `alter table ${table} add primary key (${columns.join(', ')})`,
+  );
+  return statements.join(';\n');
+};
+
+/** The dekad (src/stats/periods.ts) of a day (SQL date): the 1st, 11th or 21st of its month. */
+const dekadOf = (day: string) => `date_trunc('month', ${day}::timestamp)::date + least((extract(day from ${day})::int - 1) / 10, 2) * 10`;
+/** The first day of the month of a day (SQL date). */
+const monthOf = (day: string) => `date_trunc('month', ${day}::timestamp)::date`;
+/** The first day of the year of a day (SQL date). */
+const yearOf = (day: string) => `date_trunc('year', ${day}::timestamp)::date`;
 
 const DIMENSION_LIST = [...DIMENSIONS];
 const DIMENSION_SQL = DIMENSION_LIST.join(', ');
 
-/** Adds daily events (day, dimensions and the five counters) to `stats_certificates`. */
-const upsertCertificateEvents = (events: string, mode: Mode) =>
+/** Adds issued and expiring events (relation `source`: certificate rows) to `stats_certificates`. */
+const upsertIssuanceEvents = (source: string, mode: Mode) =>
   aggregate(
     'stats_certificates',
     DIMENSION_LIST,
-    Object.fromEntries(COUNTERS.map((c) => [c, `sum(e.${c})`])),
-    events,
+    Object.fromEntries(ISSUANCE_COUNTERS.map((c) => [c, `sum(e.${c})`])),
+    issuanceEvents(source),
     mode,
     CERTIFICATE_CUBES,
+  );
+
+/** Adds the events of status transitions (relation: transitions) to `stats_transitions`. */
+const upsertTransitionEvents = (transitions: string, mode: Mode) =>
+  aggregate(
+    'stats_transitions',
+    DIMENSION_LIST,
+    Object.fromEntries(TRANSITION_COUNTERS.map((c) => [c, `sum(e.${c})`])),
+    transitionEvents(transitions),
+    mode,
+    TRANSITION_CUBES,
   );
 
 /** Adds issuance per organization (relation `source`: certificate rows). */
@@ -216,9 +291,9 @@ async function installFold(knex: Knex): Promise<void> {
       get diagnostics folded = row_count;
       if folded > 0 then
         ${registerIssuers(taken('certificates', 'certificate_id'))};
-        ${upsertCertificateEvents(issuanceEvents(taken('certificates', 'certificate_id')), 'add')};
+        ${upsertIssuanceEvents(taken('certificates', 'certificate_id'), 'add')};
         ${upsertOrganizationIssuance(taken('certificates', 'certificate_id'), 'add')};
-        ${upsertCertificateEvents(transitionEvents(transitionsOf(taken('certificate_status_changes', 'status_change_id'))), 'add')};
+        ${upsertTransitionEvents(transitionsOf(taken('certificate_status_changes', 'status_change_id')), 'add')};
         ${upsertRevocations(transitionsOf(taken('certificate_status_changes', 'status_change_id')), 'add')};
         ${upsertSigningAccounts(taken('signing_accounts', 'signing_account_id'), 'add')};
       end if;
@@ -241,18 +316,24 @@ async function installRebuild(knex: Knex): Promise<void> {
     begin
       truncate stats_pending, ${AGGREGATE_TABLES.join(', ')};
       ${registerIssuers('certificates')};
-      ${upsertCertificateEvents(
-        `select * from (${issuanceEvents('certificates')}) i union all select * from (${transitionEvents(HISTORY_TRANSITIONS)}) t`,
-        'fill',
-      )};
+      ${upsertIssuanceEvents('certificates', 'fill')};
+      ${upsertTransitionEvents(HISTORY_TRANSITIONS, 'fill')};
       ${upsertOrganizationIssuance('certificates', 'fill')};
       ${upsertRevocations(HISTORY_TRANSITIONS, 'fill')};
       ${upsertSigningAccounts('signing_accounts', 'fill')};
     end $fn$`);
 }
 
-const AGGREGATE_TABLES = ['stats_certificates', 'stats_certificates_org', 'stats_revocations', 'stats_signing_accounts'];
-const TRANSITIONS_INDEX = 'certificate_status_changes_transitions';
+const AGGREGATE_TABLES = ['stats_certificates', 'stats_transitions', 'stats_certificates_org', 'stats_revocations', 'stats_signing_accounts'];
+
+/** Makes the notBefore and notAfter indexes of the certificates carry the dimensions (`covering`), or not. */
+async function coveringTimeIndexes(knex: Knex, covering: boolean): Promise<void> {
+  const dimensions = 'holder, medium, sector, province, issuer_dn';
+  for (const [column, include] of [['not_before', `${dimensions}, organization_id`], ['not_after', dimensions]] as const) {
+    await knex.raw(`drop index if exists certificates_${column}_index`);
+    await knex.raw(`create index certificates_${column}_index on certificates (${column})${covering ? ` include (${include})` : ''}`);
+  }
+}
 
 /** Drops the aggregates, the queue and their functions (this migration's, or the first layout's). */
 async function dropAggregates(knex: Knex): Promise<void> {
@@ -271,14 +352,9 @@ export async function up(knex: Knex): Promise<void> {
   // The collation the first layout sorted with in SQL; kyso sorts for people itself now (src/stats/stats.ts).
   await knex.raw('drop collation if exists kyso_vi');
 
-  // A resumption is recorded with the CRL reason removeFromCRL (RFC 5280 §5.3.1: released from
-  // hold), which sets it apart from a certificate's first 'active' (reason null); the index holds
-  // the transitions only, for a window's edge days.
-  await knex.raw(`
-    update certificate_status_changes x set reason = 'removeFromCRL'
-    where x.status = 'active' and x.reason is null
-      and exists (select 1 from certificate_status_changes y where y.certificate_id = x.certificate_id and y.id < x.id)`);
-  await knex.raw(`create index ${TRANSITIONS_INDEX} on certificate_status_changes (at) where status <> 'active' or reason = 'removeFromCRL'`);
+  // A window's edge days count issued and expiring events from the certificates: the time indexes
+  // carry the dimensions, so that they are read from the index alone, not from the table's pages.
+  await coveringTimeIndexes(knex, true);
 
   await knex.schema.createTable('stats_issuers', (t) => {
     t.specificType('code', 'smallint generated always as identity').primary();
@@ -302,7 +378,11 @@ export async function up(knex: Knex): Promise<void> {
   };
   await knex.schema.createTable('stats_certificates', (t) => {
     key(t, DIMENSION_LIST);
-    counters(t, COUNTERS);
+    counters(t, ISSUANCE_COUNTERS);
+  });
+  await knex.schema.createTable('stats_transitions', (t) => {
+    key(t, DIMENSION_LIST);
+    counters(t, TRANSITION_COUNTERS);
   });
   await knex.schema.createTable('stats_certificates_org', (t) => {
     key(t, ['organization_id', ...DIMENSION_LIST]);
@@ -344,6 +424,5 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw('drop trigger if exists organizations_version on organizations');
   await knex.raw('drop function if exists kyso_organizations_changed()');
   await knex.schema.dropTableIfExists('organizations_version');
-  await knex.raw(`drop index if exists ${TRANSITIONS_INDEX}`);
-  await knex.raw(`update certificate_status_changes set reason = null where status = 'active' and reason = 'removeFromCRL'`);
+  await coveringTimeIndexes(knex, false);
 }

@@ -242,7 +242,7 @@ export async function seedDemo(knex: Knex, options: SeedOptions): Promise<{ cert
     done('aggregates rebuilt');
   });
   // Fresh statistics for the planner, and a visibility map so that key lookups stay in the index.
-  await knex.raw('vacuum analyze stats_certificates, stats_certificates_org, stats_revocations, stats_signing_accounts');
+  await knex.raw('vacuum analyze stats_certificates, stats_transitions, stats_certificates_org, stats_revocations, stats_signing_accounts');
   await knex.raw('analyze');
   done('vacuum analyze');
   return { certificates: total, seconds: (Date.now() - started) / 1000 };

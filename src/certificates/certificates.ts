@@ -205,8 +205,7 @@ export class CertificateService {
           : { status: 'active', suspended_at: null };
     await updateCertificate(trx, row.id, patch);
     await insertStatusChanges(trx, [
-      // removeFromCRL marks a resumption (released from hold), apart from a certificate's first 'active'.
-      { certificate_id: row.id, at: now, status: change.to, reason: change.to === 'revoked' ? change.reason : change.to === 'suspended' ? 'certificateHold' : 'removeFromCRL' },
+      { certificate_id: row.id, at: now, status: change.to, reason: change.to === 'revoked' ? change.reason : change.to === 'suspended' ? 'certificateHold' : null },
     ]);
     await recordAudit(trx, this.clock, actor, {
       action: change.to === 'revoked' ? 'certificate.revoke' : change.to === 'suspended' ? 'certificate.suspend' : 'certificate.resume',

@@ -1,10 +1,15 @@
 import type { Knex } from 'knex';
 import { cubeCode, type Cube } from '../stats/cubes.js';
-import { COUNTERS, DIMENSIONS, organizationEventsDuring, statusEventsDuring } from '../stats/events.js';
+import { DIMENSIONS, ISSUANCE_COUNTERS, issuanceEventsDuring, organizationEventsDuring, TRANSITION_COUNTERS } from '../stats/events.js';
 import type { PeriodRange } from '../stats/periods.js';
 
 /** An aggregate table of migrations/006_stats_aggregates.ts. */
-export type AggregateTable = 'stats_certificates' | 'stats_certificates_org' | 'stats_revocations' | 'stats_signing_accounts';
+export type AggregateTable =
+  | 'stats_certificates'
+  | 'stats_transitions'
+  | 'stats_certificates_org'
+  | 'stats_revocations'
+  | 'stats_signing_accounts';
 
 /** One grouping column: its output name and SQL over the aggregate row `s` (and the joins `pm`, `si`). */
 export interface KeyColumn {
@@ -12,16 +17,23 @@ export interface KeyColumn {
   sql: string;
 }
 
-/** What to sum over which rows of an aggregate table, grouped by which keys. */
-export interface AggregateQuery {
+/** Rows of one aggregate table to sum: a cube (src/stats/cubes.ts) over period ranges. */
+export interface AggregatePart {
   table: AggregateTable;
-  /** The cube to read (src/stats/cubes.ts). */
   cube: Cube;
+  /** Rows to add or take away (src/stats/periods.ts), down to the cube's finest grain and days. */
+  ranges: readonly PeriodRange[];
+}
+
+/**
+ * What to sum over which rows of aggregate tables (with the same keys), grouped by which keys; a
+ * counter a table does not keep is zero in its rows.
+ */
+export interface AggregateQuery {
+  parts: readonly AggregatePart[];
   keys: readonly KeyColumn[];
   /** Output name → SQL aggregate over `s`, e.g. `sum(s.issued)`; groups whose first sum is zero are left out. */
   sums: Readonly<Record<string, string>>;
-  /** Rows to add or take away (src/stats/periods.ts), down to the cube's finest grain and days. */
-  ranges: readonly PeriodRange[];
   joinProvinceMappings: boolean;
   /** Join `stats_issuers` as `si` (issuer DNs for their codes). */
   joinIssuers: boolean;
@@ -44,7 +56,8 @@ export function listOrganizationNames(knex: Knex): Promise<Array<{ id: string; n
 
 /** The key columns and counters of each aggregate table. */
 const TABLE_COLUMNS: Record<AggregateTable, { keys: readonly string[]; counters: readonly string[] }> = {
-  stats_certificates: { keys: DIMENSIONS, counters: COUNTERS },
+  stats_certificates: { keys: DIMENSIONS, counters: ISSUANCE_COUNTERS },
+  stats_transitions: { keys: DIMENSIONS, counters: TRANSITION_COUNTERS },
   stats_certificates_org: { keys: ['organization_id', ...DIMENSIONS], counters: ['issued'] },
   stats_revocations: { keys: ['reason', ...DIMENSIONS], counters: ['revoked'] },
   stats_signing_accounts: { keys: ['organization_id', 'sector', 'province'], counters: ['accounts'] },
@@ -55,7 +68,7 @@ const TABLE_COLUMNS: Record<AggregateTable, { keys: readonly string[]; counters:
  * table's columns: a window's single edge days are counted from the certificates instead.
  */
 const EVENTS_DURING: Partial<Record<AggregateTable, (start: string, end: string) => string>> = {
-  stats_certificates: statusEventsDuring,
+  stats_certificates: issuanceEventsDuring,
   stats_certificates_org: organizationEventsDuring,
 };
 
@@ -77,21 +90,22 @@ export async function sumAggregates(db: Knex, query: AggregateQuery): Promise<Ar
 }
 
 /**
- * The rows of one period range, counters times the range's sign: from the aggregate table, or for
- * days a cube does not keep, from the certificates.
+ * The rows of one period range of a part, in the columns `counters` (zero where the table keeps no
+ * such counter) times the range's sign: from the aggregate table, or for days its cube does not
+ * keep, from the certificates.
  */
-function rangeRows(knex: Knex.Transaction, query: AggregateQuery, range: PeriodRange): string {
-  const { keys, counters } = TABLE_COLUMNS[query.table];
-  const signed = counters.map((c) => (range.sign < 0 ? `-${c} as ${c}` : c));
-  const events = EVENTS_DURING[query.table];
-  if (range.grain === 'd' && query.cube.finest !== 'd') {
-    if (!events) throw new Error(`${query.table} keeps no events for the days of cube ${query.cube.dimensions}`);
+function rangeRows(knex: Knex.Transaction, part: AggregatePart, range: PeriodRange, counters: readonly string[]): string {
+  const { keys, counters: kept } = TABLE_COLUMNS[part.table];
+  const signed = counters.map((c) => (!kept.includes(c) ? `0 as ${c}` : range.sign < 0 ? `-${c} as ${c}` : c));
+  const events = EVENTS_DURING[part.table];
+  if (range.grain === 'd' && part.cube.finest !== 'd') {
+    if (!events) throw new Error(`${part.table} keeps no events for the days of cube ${part.cube.dimensions}`);
     // Ranges of single days are bounded: periods.ts only splits days off dekads, months and years.
     return `select day as period, ${[...keys, ...signed].join(', ')} from (${events(dateLiteral(range.start!), dateLiteral(range.end!))}) e`;
   }
-  const rows = knex(query.table)
+  const rows = knex(part.table)
     .select(knex.raw(['period', ...keys, ...signed].join(', ')))
-    .where({ cube: cubeCode(query.cube), grain: range.grain });
+    .where({ cube: cubeCode(part.cube), grain: range.grain });
   if (range.start !== null) rows.where('period', '>=', range.start);
   if (range.end !== null) rows.where('period', '<', range.end);
   return rows.toQuery();
@@ -99,9 +113,8 @@ function rangeRows(knex: Knex.Transaction, query: AggregateQuery, range: PeriodR
 
 /** sumAggregates within a transaction. */
 async function sumIn(knex: Knex.Transaction, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
-  const source = query.ranges.length
-    ? query.ranges.map((r) => rangeRows(knex, query, r)).join(' union all ')
-    : knex(query.table).select('period', ...TABLE_COLUMNS[query.table].keys, ...TABLE_COLUMNS[query.table].counters).whereRaw('false').toQuery();
+  const counters = [...new Set(query.parts.flatMap((p) => TABLE_COLUMNS[p.table].counters))];
+  const source = query.parts.flatMap((part) => part.ranges.map((r) => rangeRows(knex, part, r, counters))).join(' union all ');
   const q = knex.from(knex.raw(`(${source}) as s`));
   if (query.joinProvinceMappings) q.leftJoin({ pm: 'province_mappings' }, 'pm.province', 's.province');
   if (query.joinIssuers) q.leftJoin({ si: 'stats_issuers' }, 'si.code', 's.issuer');

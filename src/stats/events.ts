@@ -2,7 +2,8 @@
  * The daily events the statistics count, as SQL text over certificate, status-change and signing
  * account rows: shared by the aggregates' fold and rebuild (migrations/006_stats_aggregates.ts)
  * and by the queries that count the edge days of a window straight from the certificates
- * (src/db/stats-repo.ts).
+ * (src/db/stats-repo.ts). Issuance events (`issued`, `expiring`: two per certificate) and
+ * transition events (the other three: a few per hundred certificates) are kept in separate tables.
  *
  * Days are Vietnam's calendar days (`kyso_stats_day`, UTC+7). Status as of a day is a sum of daily
  * events up to that day: `issued` (notBefore day), `expiring` (notAfter day), `revoked` (revocation
@@ -15,8 +16,11 @@
 /** The dimensions every certificate statistic can group by, as columns of an event row. */
 export const DIMENSIONS = ['holder', 'medium', 'sector', 'province', 'issuer'] as const;
 
-/** The five status counters of an event row. */
-export const COUNTERS = ['issued', 'expiring', 'revoked', 'expired_revoked', 'suspended'] as const;
+/** The status counters of an issuance event row. */
+export const ISSUANCE_COUNTERS = ['issued', 'expiring'] as const;
+
+/** The status counters of a transition event row. */
+export const TRANSITION_COUNTERS = ['revoked', 'expired_revoked', 'suspended'] as const;
 
 const DIMENSION_SQL = DIMENSIONS.join(', ');
 /** The dimensions read from a certificate row `src` (`issuer`: its issuer's code, joined as `si`). */
@@ -54,11 +58,11 @@ export const HISTORY_TRANSITIONS = `
 /** Issued events of certificates (relation `source`: certificate rows), on their notBefore day. */
 const issuedEvents = (source: string) => `
   select kyso_stats_day(src.not_before) as day, ${CERTIFICATE_DIMENSIONS},
-         1 as issued, 0 as expiring, 0 as revoked, 0 as expired_revoked, 0 as suspended from ${source} src ${ISSUER_CODE('src')}`;
+         1 as issued, 0 as expiring from ${source} src ${ISSUER_CODE('src')}`;
 
 /** Expiring events of certificates (relation `source`: certificate rows), on their notAfter day. */
 const expiringEvents = (source: string) => `
-  select kyso_stats_day(src.not_after) as day, ${CERTIFICATE_DIMENSIONS}, 0, 1, 0, 0, 0 from ${source} src ${ISSUER_CODE('src')}`;
+  select kyso_stats_day(src.not_after) as day, ${CERTIFICATE_DIMENSIONS}, 0 as issued, 1 as expiring from ${source} src ${ISSUER_CODE('src')}`;
 
 /** Daily events of certificates (relation `source`: certificate rows): issued and expiring. */
 export const issuanceEvents = (source: string) => `${issuedEvents(source)} union all ${expiringEvents(source)}`;
@@ -70,19 +74,18 @@ export const transitionEvents = (transitions: string) => `
            kyso_stats_day(prev_at) as day_prev from (${transitions}) tr
     where status <> prev_status and prev_status <> 'revoked'
   )
-  select day_at as day, ${DIMENSION_SQL}, 0 as issued, 0 as expiring, 1 as revoked, 0 as expired_revoked, 0 as suspended
-    from t where status = 'revoked'
+  select day_at as day, ${DIMENSION_SQL}, 1 as revoked, 0 as expired_revoked, 0 as suspended from t where status = 'revoked'
   union all
-  select greatest(day_at, day_exp), ${DIMENSION_SQL}, 0, 0, 0, 1, 0 from t where status = 'revoked'
+  select greatest(day_at, day_exp), ${DIMENSION_SQL}, 0, 1, 0 from t where status = 'revoked'
   union all
-  select day_at, ${DIMENSION_SQL}, 0, 0, 0, 0, 1 from t where status = 'suspended' and day_at < day_exp
+  select day_at, ${DIMENSION_SQL}, 0, 0, 1 from t where status = 'suspended' and day_at < day_exp
   union all
-  select day_exp, ${DIMENSION_SQL}, 0, 0, 0, 0, -1 from t where status = 'suspended' and day_at < day_exp
+  select day_exp, ${DIMENSION_SQL}, 0, 0, -1 from t where status = 'suspended' and day_at < day_exp
   union all
-  select day_at, ${DIMENSION_SQL}, 0, 0, 0, 0, -1 from t
+  select day_at, ${DIMENSION_SQL}, 0, 0, -1 from t
     where prev_status = 'suspended' and day_prev < day_exp and day_at < day_exp
   union all
-  select day_exp, ${DIMENSION_SQL}, 0, 0, 0, 0, 1 from t
+  select day_exp, ${DIMENSION_SQL}, 0, 0, 1 from t
     where prev_status = 'suspended' and day_prev < day_exp and day_at < day_exp`;
 
 /** Issuance events per organization (relation `source`: certificate rows), one row per certificate. */
@@ -96,26 +99,15 @@ const dayStart = (day: string) => `((${day})::timestamp - interval '7 hours') at
 const during = (column: string, start: string, end: string) => `(${column} >= ${dayStart(start)} and ${column} < ${dayStart(end)})`;
 
 /**
- * Status events of the Vietnam days [start, end) (SQL date expressions, typically `?` bindings,
- * each used four times), read from the certificates and their history through the notBefore,
- * notAfter and status-change time indexes: the single days at a window's edges, for the cubes
- * kept down to dekads or months (src/stats/cubes.ts).
+ * Issued and expiring events of the Vietnam days [start, end) (SQL date expressions, typically
+ * date literals), read from the certificates through the notBefore and notAfter indexes, which
+ * cover the dimensions: the single days at a window's edges, for the cubes kept down to dekads or
+ * months (src/stats/cubes.ts).
  */
-export const statusEventsDuring = (start: string, end: string) => `
-  select * from (
-    ${issuedEvents(`(select * from certificates where ${during('not_before', start, end)})`)}
-    union all
-    ${expiringEvents(`(select * from certificates where ${during('not_after', start, end)})`)}
-    union all
-    select * from (${transitionEvents(
-      // Only transitions (index certificate_status_changes_transitions): the first 'active' of a
-      // certificate is no event, and there is one per certificate issued.
-      transitionsOf(`(select x.* from certificate_status_changes x
-        where ${during('x.at', start, end)} and (x.status <> 'active' or x.reason = 'removeFromCRL')
-        union select x.* from certificate_status_changes x join certificates c on c.id = x.certificate_id
-        where ${during('c.not_after', start, end)} and c.status <> 'active')`),
-    )}) t
-  ) e where e.day >= ${start} and e.day < ${end}`;
+export const issuanceEventsDuring = (start: string, end: string) => `
+  ${issuedEvents(`(select * from certificates where ${during('not_before', start, end)})`)}
+  union all
+  ${expiringEvents(`(select * from certificates where ${during('not_after', start, end)})`)}`;
 
 /** Issuance events per organization of the Vietnam days [start, end), with a count of 1 each. */
 export const organizationEventsDuring = (start: string, end: string) =>

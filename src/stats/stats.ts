@@ -3,7 +3,15 @@ import type { Clock } from '../clock.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Principal } from '../auth/principal.js';
 import { foldPending, listOrganizationNames, sumAggregates, type AggregateTable, type KeyColumn } from '../db/stats-repo.js';
-import { CERTIFICATE_CUBES, ORGANIZATION_CUBES, REVOCATION_CUBES, SIGNING_ACCOUNT_CUBES, smallestCube, type Cube } from './cubes.js';
+import {
+  CERTIFICATE_CUBES,
+  ORGANIZATION_CUBES,
+  REVOCATION_CUBES,
+  SIGNING_ACCOUNT_CUBES,
+  smallestCube,
+  TRANSITION_CUBES,
+  type Cube,
+} from './cubes.js';
 import { decompose, nextDay, type Grain } from './periods.js';
 
 /** Grouping keys and the SQL each reads from an aggregate row `s`. */
@@ -115,7 +123,8 @@ export class StatisticsService {
   async status(principal: Principal | null, query: { asOf?: string; groupBy: string[] }): Promise<StatusReport> {
     requireRole(principal, 'officer', 'admin', 'auditor');
     const asOf = query.asOf ?? vietnamDay(this.clock.now());
-    const rows = await this.sum('stats_certificates', query.groupBy, { start: null, end: nextDay(asOf), years: true }, {
+    const window = { start: null, end: nextDay(asOf), years: true };
+    const rows = await this.sum(['stats_certificates', 'stats_transitions'], query.groupBy, window, {
       issued: 'sum(s.issued)',
       revoked: 'sum(s.revoked)',
       expired: 'sum(s.expiring - s.expired_revoked)',
@@ -141,7 +150,7 @@ export class StatisticsService {
     // Year rows cannot be split into months or quarters: grouped by those, read months and finer only.
     const years = !query.groupBy.some((k) => k === 'month' || k === 'quarter');
     const window = { start: query.from ?? null, end: query.to ? nextDay(query.to) : null, years };
-    const rows = await this.sum(table, query.groupBy, window, { count: sum });
+    const rows = await this.sum([table], query.groupBy, window, { count: sum });
     const out = rows.map((row) => ({ ...keysOf(row, query.groupBy), count: Number(row.count) }));
     return {
       from: query.from ?? null,
@@ -152,18 +161,22 @@ export class StatisticsService {
     };
   }
 
-  /** Sums over the days [start, end) of the smallest cube that keeps `groupBy`'s dimensions, sorted for people. */
-  private async sum(table: AggregateTable, groupBy: string[], window: Window, sums: Record<string, string>) {
+  /**
+   * Sums over the days [start, end) of `tables`, each read at the smallest cube that keeps
+   * `groupBy`'s dimensions, sorted for people.
+   */
+  private async sum(tables: AggregateTable[], groupBy: string[], window: Window, sums: Record<string, string>) {
     const keys: KeyColumn[] = groupBy.map((name) => ({ name, sql: KEY_SQL[name]! }));
-    const cube = cubeFor(table, groupBy);
-    const grains: Grain[] = [...(window.years ? (['y'] as const) : []), 'm', ...(cube.finest === 'x' ? (['x'] as const) : []), 'd'];
+    const parts = tables.map((table) => {
+      const cube = cubeFor(table, groupBy);
+      const grains: Grain[] = [...(window.years ? (['y'] as const) : []), 'm', ...(cube.finest === 'x' ? (['x'] as const) : []), 'd'];
+      return { table, cube, ranges: decompose(window.start, window.end, grains) };
+    });
     const { organizationsVersion } = await foldPending(this.knex);
     const rows = await sumAggregates(this.knex, {
-      table,
-      cube,
+      parts,
       keys,
       sums,
-      ranges: decompose(window.start, window.end, grains),
       joinProvinceMappings: groupBy.includes('currentProvince'),
       joinIssuers: groupBy.includes('issuer'),
     });
@@ -223,6 +236,7 @@ function sortForPeople<Row extends Record<string, unknown>>(rows: Row[], groupBy
 const CUBE_DIMENSIONS = new Set(['reason', 'holder', 'medium', 'sector', 'province', 'issuer', 'organization_id']);
 const CUBES: Record<AggregateTable, readonly Cube[]> = {
   stats_certificates: CERTIFICATE_CUBES,
+  stats_transitions: TRANSITION_CUBES,
   stats_certificates_org: ORGANIZATION_CUBES,
   stats_revocations: REVOCATION_CUBES,
   stats_signing_accounts: SIGNING_ACCOUNT_CUBES,

@@ -402,7 +402,7 @@ describe('renew, change-info, revoke, suspend and resume requests', () => {
     expect(history).toEqual([
       { status: 'active', reason: null },
       { status: 'suspended', reason: 'certificateHold' },
-      { status: 'active', reason: 'removeFromCRL' },
+      { status: 'active', reason: null },
       { status: 'revoked', reason: 'keyCompromise' },
     ]);
   });

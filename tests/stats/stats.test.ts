@@ -229,7 +229,7 @@ describe('the aggregates kept through the queue', () => {
     const knex = t.kyso.services.knex;
     const snapshot = async () => {
       const out: Record<string, unknown[]> = {};
-      for (const table of ['stats_certificates', 'stats_certificates_org', 'stats_revocations', 'stats_signing_accounts']) {
+      for (const table of ['stats_certificates', 'stats_transitions', 'stats_certificates_org', 'stats_revocations', 'stats_signing_accounts']) {
         out[table] = (await knex(table).select('*')).map((r) => JSON.stringify(r)).sort();
       }
       return out;
