@@ -28,10 +28,10 @@ import {
  * into the aggregates in one batch. Writers thus never wait on shared counter rows (no hot rows,
  * no deadlocks between concurrent issuers), and no event is lost or counted twice.
  *
- * Each aggregate holds four grains: `d` (one row per day), `x` (per dekad, period = the 1st, 11th
- * or 21st), `m` (per month, period = the 1st), `y` (per year, period = 1 January), each per cube
- * (src/stats/cubes.ts; column `cube`: its code); the small cubes keep day rows, the large ones dekad
- * rows. A date range is answered by years, months, dekads and days, each edge rounded to the
+ * Each aggregate holds grains `d` (one row per day), `x` (per dekad, period = the 1st, 11th or
+ * 21st), `m` (per month, period = the 1st), `q` (per quarter, for the organizations), `y` (per
+ * year, period = 1 January), each per cube (src/stats/cubes.ts; column `cube`: its code); the small
+ * cubes keep day rows, the large ones dekad rows. A date range is answered by years, months, dekads and days, each edge rounded to the
  * nearest boundary (src/stats/periods.ts), the single days of a cube without day rows counted from
  * the certificates. Days are Vietnam's calendar days (UTC+7, no daylight saving): a certificate
  * issued at 01:00 on 1 January, Hà Nội time, counts in January although it is still 31 December in
@@ -104,9 +104,11 @@ const aggregate = (
   };
   const daily = cubes.filter((c) => c.finest === 'd');
   const dekads = cubes.filter((c) => c.finest === 'x');
+  const quarterly = cubes.filter((c) => c.quarters);
   const rows = [
     ...(daily.length ? [rollUp(null, "('d', d.day)", daily)] : []),
     ...(dekads.length ? [rollUp(dekadOf('e.day'), "('x', d.day)", dekads)] : []),
+    ...(quarterly.length ? [rollUp(quarterOf('e.day'), "('q', d.day)", quarterly)] : []),
     rollUp(monthOf('e.day'), `('m', d.day), ('y', ${yearOf('d.day')})`, cubes),
   ];
   return `
@@ -165,6 +167,7 @@ const fill = (table: string, keys: readonly string[], sums: Record<string, strin
        from ${source ? temporary(source) : 'stats_fill_days'} f group by ${[finest, ...used].join(', ')}`,
       ...(cube.finest === 'm' ? [] : [at(cube.finest, 'f.day')]),
       at('m', monthOf('f.day')),
+      ...(cube.quarters ? [at('q', quarterOf('f.day'))] : []),
       at('y', yearOf('f.day')),
     );
     summed.push(cube);
@@ -181,6 +184,8 @@ const fill = (table: string, keys: readonly string[], sums: Record<string, strin
 const dekadOf = (day: string) => `date_trunc('month', ${day}::timestamp)::date + least((extract(day from ${day})::int - 1) / 10, 2) * 10`;
 /** The first day of the month of a day (SQL date). */
 const monthOf = (day: string) => `date_trunc('month', ${day}::timestamp)::date`;
+/** The first day of the quarter of a day (SQL date). */
+const quarterOf = (day: string) => `date_trunc('quarter', ${day}::timestamp)::date`;
 /** The first day of the year of a day (SQL date). */
 const yearOf = (day: string) => `date_trunc('year', ${day}::timestamp)::date`;
 

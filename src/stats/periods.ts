@@ -1,7 +1,7 @@
 /**
  * Splitting a date range into the grains the aggregate tables hold
- * (migrations/006_stats_aggregates.ts): years, months, dekads (the 1st–10th, 11th–20th and
- * 21st–last of a month) and days, so that a query reads as few rows as possible. Dates are `YYYY-MM-DD` strings (calendar days, no time zone);
+ * (migrations/006_stats_aggregates.ts): years, quarters, months, dekads (the 1st–10th, 11th–20th
+ * and 21st–last of a month) and days, so that a query reads as few rows as possible. Dates are `YYYY-MM-DD` strings (calendar days, no time zone);
  * ranges are half-open [start, end).
  *
  * An edge of the range is rounded to the nearest boundary of each grain, inward or outward: a
@@ -10,8 +10,8 @@
  * grain: with dekads, at most five single days, which the largest cubes count from the certificates.
  */
 
-/** A grain of the aggregate tables: day, dekad, month, year. */
-export type Grain = 'd' | 'x' | 'm' | 'y';
+/** A grain of the aggregate tables: day, dekad, month, quarter, year. */
+export type Grain = 'd' | 'x' | 'm' | 'q' | 'y';
 
 /** Rows of one grain whose period lies in [start, end), added (+1) or taken away (-1); null = unbounded. */
 export interface PeriodRange {
@@ -36,9 +36,10 @@ function daysBetween(a: string, b: string): number {
   return Math.round((toTime(b) - toTime(a)) / DAY_MS);
 }
 
-/** The first day of the `grain` unit (year, month, dekad) that contains `day`. */
+/** The first day of the `grain` unit (year, quarter, month, dekad) that contains `day`. */
 function floorTo(grain: Exclude<Grain, 'd'>, day: string): string {
   if (grain === 'y') return `${day.slice(0, 4)}-01-01`;
+  if (grain === 'q') return `${day.slice(0, 5)}${String(Math.floor((Number(day.slice(5, 7)) - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
   if (grain === 'm') return `${day.slice(0, 7)}-01`;
   const date = Number(day.slice(8, 10));
   return `${day.slice(0, 7)}-${date >= 21 ? '21' : date >= 11 ? '11' : '01'}`;
@@ -48,6 +49,7 @@ function floorTo(grain: Exclude<Grain, 'd'>, day: string): string {
 function nextUnit(grain: Exclude<Grain, 'd'>, day: string): string {
   const d = new Date(`${floorTo(grain, day)}T00:00:00Z`);
   if (grain === 'y') d.setUTCFullYear(d.getUTCFullYear() + 1);
+  else if (grain === 'q') d.setUTCMonth(d.getUTCMonth() + 3, 1);
   else if (grain === 'm' || d.getUTCDate() === 21) d.setUTCMonth(d.getUTCMonth() + 1, 1);
   else d.setUTCDate(d.getUTCDate() + 10);
   return toDay(d.getTime());

@@ -5,6 +5,7 @@ import { decompose, nextDay, type Grain, type PeriodRange } from '../../src/stat
 function periodOf(grain: Grain, day: string): string {
   if (grain === 'd') return day;
   if (grain === 'y') return `${day.slice(0, 4)}-01-01`;
+  if (grain === 'q') return `${day.slice(0, 5)}${String(Math.floor((Number(day.slice(5, 7)) - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
   if (grain === 'm') return `${day.slice(0, 7)}-01`;
   const date = Number(day.slice(8));
   return `${day.slice(0, 7)}-${date >= 21 ? '21' : date >= 11 ? '11' : '01'}`;
@@ -26,6 +27,8 @@ const allDays: string[] = [];
 for (let d = FIRST; d < LAST; d = nextDay(d)) allDays.push(d);
 
 const GRAIN_SETS: Grain[][] = [
+  ['y', 'q', 'm', 'x', 'd'],
+  ['q', 'm', 'x', 'd'],
   ['y', 'm', 'x', 'd'],
   ['y', 'm', 'd'],
   ['m', 'x', 'd'],

@@ -217,9 +217,15 @@ describe('the edge days of the cubes kept down to dekads or months', () => {
       const counted = await t.kyso.services.knex('certificates').whereRaw('kyso_stats_day(not_before) between ? and ?', [from, to]).count<Array<{ n: string }>>({ n: '*' });
       expect(whole, `${from} ${to}`).toBe(Number(counted[0]!.n));
       expect(whole, `${from} ${to}`).toBeGreaterThan(0);
-      for (const groupBy of ['holder,medium,sector,province,issuer', 'sector,province', 'organization', 'organization,holder']) {
+      for (const groupBy of ['holder,medium,sector,province,issuer', 'sector,province', 'organization', 'organization,holder', 'quarter,organization', 'month,organization']) {
         expect(sum(await rowsOf(`issuance?from=${from}&to=${to}&groupBy=${groupBy}`), 'count'), `${from} ${to} ${groupBy}`).toBe(whole);
       }
+      // Per quarter, the organizations' quarter rows agree with the other cubes' months.
+      const perQuarter = (rows: Array<Record<string, unknown>>) =>
+        rows.reduce((m, r) => m.set(r.quarter, (m.get(r.quarter) ?? 0) + Number(r.count)), new Map<unknown, number>());
+      expect(perQuarter(await rowsOf(`issuance?from=${from}&to=${to}&groupBy=quarter,organization`))).toEqual(
+        perQuarter(await rowsOf(`issuance?from=${from}&to=${to}&groupBy=quarter`)),
+      );
     }
   });
 });
