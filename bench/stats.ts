@@ -35,8 +35,9 @@ function queries(random: () => number): Array<[string, () => string]> {
     ['issuance of a quarter by organization', () => { const yr = year(); return `issuance?from=${yr}-04-01&to=${yr}-06-30&groupBy=organization`; }],
     ['status at a random date by holder, sector', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=holder,sector`],
     ['status at a random date by province, issuer', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=province,issuer`],
+    ['status at a random date by sector, province', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=sector,province`],
     // Cubes kept down to dekads or months (src/stats/cubes.ts): the edge days come from the certificates.
-    ['status at a random date by sector, province (edge)', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=sector,province`],
+    ['status at a random date by sector, province, issuer (edge)', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=sector,province,issuer`],
     ['issuance random window by organization (edge)', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=organization`; }],
     ['issuance random window by all five dimensions (edge)', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=holder,medium,sector,province,issuer`; }],
     ['issuance random window by organization, holder (edge)', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=organization,holder`; }],

@@ -4,12 +4,12 @@
  * every dimension it groups by: grouping by holder and medium over ten years reads a few hundred
  * rows, not one row per sector × province × issuer.
  *
- * Year and month rows are kept for every cube; day rows only for the cubes with at most a few
- * hundred cells (a cell: one combination of the cube's dimension values), whose day rows stay
- * bounded by cells × days. The larger cubes would hold about one day row per event (the aggregates
- * grew to 3.5 GB for 1M certificates); they keep dekad rows instead (src/stats/periods.ts), and the
- * at most five single days at each edge of a window are counted from the certificates
- * (src/stats/events.ts). The organization with every dimension is kept per month only (its dekad
+ * Year and month rows are kept for every cube; day rows only for the cubes with at most about a
+ * thousand cells (a cell: one combination of the cube's dimension values), whose day rows stay
+ * bounded by cells × days (sector × province: 3.3M rows for twelve years). The larger cubes would
+ * hold about one day row per event (the aggregates grew to 3.5 GB for 1M certificates); they keep
+ * dekad rows instead (src/stats/periods.ts), and the at most five single days at each edge of a
+ * window are counted from the certificates (src/stats/events.ts). The organization with every dimension is kept per month only (its dekad
  * rows would number about one per certificate); its edges are up to half a month.
  */
 /** The finest grain a cube keeps: day, dekad or month. */
@@ -30,8 +30,8 @@ export const CERTIFICATE_CUBES: readonly Cube[] = [
   { dimensions: 'province', finest: 'd' },
   { dimensions: 'holder,medium,sector,issuer', finest: 'd' },
   { dimensions: 'province,issuer', finest: 'd' },
-  { dimensions: 'holder,medium,province', finest: 'x' },
-  { dimensions: 'sector,province', finest: 'x' },
+  { dimensions: 'holder,medium,province', finest: 'd' },
+  { dimensions: 'sector,province', finest: 'd' },
   { dimensions: 'holder,medium,province,issuer', finest: 'x' },
   { dimensions: 'sector,province,issuer', finest: 'x' },
   { dimensions: 'holder,medium,sector,province', finest: 'x' },
