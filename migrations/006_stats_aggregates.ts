@@ -30,8 +30,9 @@ import {
  *
  * Each aggregate holds grains `d` (one row per day), `x` (per dekad, period = the 1st, 11th or
  * 21st), `m` (per month, period = the 1st), `q` (per quarter, for the organizations), `y` (per
- * year, period = 1 January), each per cube (src/stats/cubes.ts; column `cube`: its code); the small
- * cubes keep day rows, the large ones dekad rows. A date range is answered by years, months, dekads and days, each edge rounded to the
+ * year, period = 1 January), each per cube (src/stats/cubes.ts; column `cube`: its code): day rows
+ * for the small cubes and for every transition cube, dekad rows for the large issuance cubes. A
+ * date range is answered by years, quarters, months, dekads and days, each edge rounded to the
  * nearest boundary (src/stats/periods.ts), the single days of a cube without day rows counted from
  * the certificates. Days are Vietnam's calendar days (UTC+7, no daylight saving): a certificate
  * issued at 01:00 on 1 January, Hà Nội time, counts in January although it is still 31 December in
