@@ -78,12 +78,12 @@ function dateLiteral(day: string): string {
   return `date '${day}'`;
 }
 
-/** Sums an aggregate table over period ranges, grouped by the keys. */
+/** Sums aggregate tables over period ranges, grouped by the keys. */
 export async function sumAggregates(db: Knex, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
   return db.transaction(async (knex) => {
-    // The planner's cost estimates of the edge-day queries (row estimates of ORed ranges) trigger
-    // JIT compilation, 0.1–3 s, and parallel workers, ~5 ms to start, for queries that read a few
-    // thousand rows in a millisecond or two.
+    // The planner's cost estimates of these unions of ranges (and of the edge days' events)
+    // trigger JIT compilation, 0.1–3 s, and parallel workers, ~5 ms to start, for queries that
+    // read a few thousand rows in a millisecond or two.
     await knex.raw(`select set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`);
     return sumIn(knex, query);
   });
@@ -115,6 +115,7 @@ function rangeRows(knex: Knex.Transaction, part: AggregatePart, range: PeriodRan
 async function sumIn(knex: Knex.Transaction, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
   const counters = [...new Set(query.parts.flatMap((p) => TABLE_COLUMNS[p.table].counters))];
   const source = query.parts.flatMap((part) => part.ranges.map((r) => rangeRows(knex, part, r, counters))).join(' union all ');
+  if (!source) return [];
   const q = knex.from(knex.raw(`(${source}) as s`));
   if (query.joinProvinceMappings) q.leftJoin({ pm: 'province_mappings' }, 'pm.province', 's.province');
   if (query.joinIssuers) q.leftJoin({ si: 'stats_issuers' }, 'si.code', 's.issuer');
