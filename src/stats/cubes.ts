@@ -9,8 +9,9 @@
  * bounded by cells × days (sector × province: 3.3M rows for twelve years). The larger cubes would
  * hold about one day row per event (the aggregates grew to 3.5 GB for 1M certificates); they keep
  * dekad rows instead (src/stats/periods.ts), and the at most five single days at each edge of a
- * window are counted from the certificates (src/stats/events.ts). The organization with every dimension is kept per month only (its dekad
- * rows would number about one per certificate); its edges are up to half a month.
+ * window are counted from the certificates (src/stats/events.ts). The organization with every
+ * dimension is kept per month only (its dekad rows would number about one per certificate); its
+ * edges are up to half a month.
  */
 /** The finest grain a cube keeps: day, dekad or month. */
 export type FinestGrain = 'd' | 'x' | 'm';
