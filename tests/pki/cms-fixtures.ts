@@ -1,8 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { buildCertificate } from '../../src/pki/certificate.js';
 import {
@@ -16,7 +13,6 @@ import {
 } from '../../src/pki/extensions.js';
 import { encodeName } from '../../src/pki/name.js';
 import { OID } from '../../src/pki/oids.js';
-import { toPem } from '../../src/pki/pem.js';
 import { KeyObjectSigner } from '../../src/pki/signer.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -94,27 +90,6 @@ export async function goldenPki(): Promise<GoldenPki> {
     rsaDer: await leaf('1001', 'Nguyễn Thị Golden RSA', rsaSigner),
     p256Signer,
     p256Der: await leaf('1002', 'Trần Văn Golden P-256', p256Signer),
-  };
-}
-
-/** A temp directory with helpers to write files and run openssl in it. */
-export function scratch(): { dir: string; write(name: string, data: Uint8Array | string): string; pem(name: string, ders: Uint8Array[]): string; run(cmd: string, args: string[]): { ok: boolean; output: string }; remove(): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kyso-pki-test-'));
-  const write = (name: string, data: Uint8Array | string) => {
-    const file = path.join(dir, name);
-    writeFileSync(file, data);
-    return file;
-  };
-  return {
-    dir,
-    write,
-    pem: (name, ders) => write(name, ders.map((d) => toPem(d, 'CERTIFICATE')).join('')),
-    run: (cmd, args) => {
-      const result = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8' });
-      if (result.error) throw result.error;
-      return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
-    },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSignedDataReference, CmsSignatureBuilder, CMS_OID } from '../../src/pki/cms.js';
 import { toArrayBuffer } from '../../src/pki/engine.js';
 import type { Signer } from '../../src/pki/signer.js';
-import { GOLDEN_TIME, goldenPki, scratch, type GoldenPki } from './cms-fixtures.js';
+import { scratch } from '../support/scratch.js';
+import { GOLDEN_TIME, goldenPki, type GoldenPki } from './cms-fixtures.js';
 
 const DOCUMENT = Buffer.from('Học bạ số — năm học 2025-2026, lớp 12A1\n', 'utf8');
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmsSignatureBuilder, CMS_OID } from '../../src/pki/cms.js';
 import { toArrayBuffer } from '../../src/pki/engine.js';
 import { PdfError, preparePdfSignature } from '../../src/pki/pades.js';
-import { goldenPki, samplePdf, scratch, type GoldenPki } from './cms-fixtures.js';
+import { scratch } from '../support/scratch.js';
+import { goldenPki, samplePdf, type GoldenPki } from './cms-fixtures.js';
 
 let pki: GoldenPki;
 let tmp: ReturnType<typeof scratch>;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestKyso, type TestKyso } from '../support/kyso.js';
-import { scratch } from './cms-fixtures.js';
+import { scratch } from '../support/scratch.js';
 
 let t: TestKyso;
 let tmp: ReturnType<typeof scratch>;

@@ -5,7 +5,8 @@ import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CMS_OID } from '../../src/pki/cms.js';
 import { toArrayBuffer } from '../../src/pki/engine.js';
-import { samplePdf, scratch } from '../pki/cms-fixtures.js';
+import { samplePdf } from '../pki/cms-fixtures.js';
+import { scratch } from '../support/scratch.js';
 import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
 import { openAccount, post } from './support.js';
 

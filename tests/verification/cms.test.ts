@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
+import { scratch, type Scratch } from '../support/scratch.js';
 import {
   externalPki,
   insertTrustAnchor,
@@ -7,9 +8,7 @@ import {
   openssl,
   opensslSign,
   recordCertificate,
-  scratch,
   verifyJson,
-  type Scratch,
   type TestSigner,
 } from './fixtures.js';
 

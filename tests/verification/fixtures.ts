@@ -1,8 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Authority } from '../../src/ca/authorities.js';
 import { buildCertificate, summarizeCertificate } from '../../src/pki/certificate.js';
 import {
@@ -18,22 +16,7 @@ import { OID } from '../../src/pki/oids.js';
 import { toPem } from '../../src/pki/pem.js';
 import { randomSerial } from '../../src/pki/serial.js';
 import type { TestKyso } from '../support/kyso.js';
-
-/** A temp directory for openssl's input and output files. */
-export function scratch() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kyso-verify-'));
-  return {
-    dir,
-    file: (name: string) => path.join(dir, name),
-    write(name: string, data: string | Uint8Array) {
-      writeFileSync(path.join(dir, name), data);
-      return path.join(dir, name);
-    },
-    read: (name: string) => readFileSync(path.join(dir, name)),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-export type Scratch = ReturnType<typeof scratch>;
+import type { Scratch } from '../support/scratch.js';
 
 /** Runs openssl with `args`, returning stdout. */
 export const openssl = (...args: string[]): Buffer => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestKyso, type TestKyso } from '../support/kyso.js';
-import { kysoSigner, opensslSign, scratch, verifyJson, type Scratch } from './fixtures.js';
+import { scratch, type Scratch } from '../support/scratch.js';
+import { kysoSigner, opensslSign, verifyJson } from './fixtures.js';
 import { addSignature, unsignedPdf } from './pdf-fixture.js';
 
 const DOCUMENT = Buffer.from('Bảng điểm học kỳ I\n', 'utf8');

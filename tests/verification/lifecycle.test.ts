@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toPem } from '../../src/pki/pem.js';
 import { makeCsr, tokenRequest } from '../requests/support.js';
 import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
-import { externalPki, openssl, opensslSign, scratch, verifyJson, type Scratch, type TestSigner } from './fixtures.js';
+import { scratch, type Scratch } from '../support/scratch.js';
+import { externalPki, openssl, opensslSign, verifyJson, type TestSigner } from './fixtures.js';
 import { addSignature, prepareSignature, unsignedPdf } from './pdf-fixture.js';
 
 const DOCUMENT = Buffer.from('Học bạ số — lớp 10A3, năm học 2026-2027\n', 'utf8');

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
-import { kysoSigner, opensslSign, recordCertificate, scratch, verifyJson, type Scratch, type TestSigner } from './fixtures.js';
+import { scratch, type Scratch } from '../support/scratch.js';
+import { kysoSigner, opensslSign, recordCertificate, verifyJson, type TestSigner } from './fixtures.js';
 import { addSignature, unsignedPdf } from './pdf-fixture.js';
 
 let t: TestKyso;
