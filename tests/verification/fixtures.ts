@@ -3,14 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync, randomUUID, type KeyO
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Authority } from '../../src/ca/authorities.js';
 import { buildCertificate, summarizeCertificate } from '../../src/pki/certificate.js';
-import {
-  authorityKeyIdentifierValue,
-  basicConstraintsValue,
-  keyIdentifier,
-  keyUsageValue,
-  KeyUsageBit,
-  subjectKeyIdentifierValue,
-} from '../../src/pki/extensions.js';
+import { authorityKeyIdentifierValue, basicConstraintsValue, keyUsageValue, KeyUsageBit } from '../../src/pki/extensions.js';
 import { encodeName } from '../../src/pki/name.js';
 import { OID } from '../../src/pki/oids.js';
 import { toPem } from '../../src/pki/pem.js';
