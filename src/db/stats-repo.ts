@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { cubeCode, type Cube } from '../stats/cubes.js';
 import { DIMENSIONS, ISSUANCE_COUNTERS, issuanceEventsDuring, organizationEventsDuring, TRANSITION_COUNTERS } from '../stats/events.js';
-import type { PeriodRange } from '../stats/periods.js';
+import type { PeriodPart, RunningTotal } from '../stats/periods.js';
 
 /** An aggregate table of migrations/006_stats_aggregates.ts. */
 export type AggregateTable =
@@ -11,18 +11,22 @@ export type AggregateTable =
   | 'stats_revocations'
   | 'stats_signing_accounts';
 
-/** One grouping column: its output name and SQL over the aggregate row `s` (and the joins `pm`, `si`). */
+/**
+ * One grouping column: its output name, SQL over the aggregate row `s`, and what the grouped value
+ * is looked up as after summing, if anything: an issuer code's DN, a province's name today.
+ */
 export interface KeyColumn {
   name: string;
   sql: string;
+  lookup?: 'issuerDn' | 'currentProvince';
 }
 
 /** Rows of one aggregate table to sum: a cube (src/stats/cubes.ts) over period ranges. */
 export interface AggregatePart {
   table: AggregateTable;
   cube: Cube;
-  /** Rows to add or take away (src/stats/periods.ts), down to the cube's finest grain and days. */
-  ranges: readonly PeriodRange[];
+  /** Rows to add or take away (src/stats/periods.ts): period ranges down to the cube's finest grain and days, or running totals. */
+  ranges: readonly PeriodPart[];
 }
 
 /**
@@ -34,9 +38,8 @@ export interface AggregateQuery {
   keys: readonly KeyColumn[];
   /** Output name → SQL aggregate over `s`, e.g. `sum(s.issued)`; groups whose first sum is zero are left out. */
   sums: Readonly<Record<string, string>>;
-  joinProvinceMappings: boolean;
-  /** Join `stats_issuers` as `si` (issuer DNs for their codes). */
-  joinIssuers: boolean;
+  /** The counters the sums read: only these are read from the aggregates (and edge days' events). */
+  counters: readonly string[];
 }
 
 /**
@@ -67,7 +70,7 @@ const TABLE_COLUMNS: Record<AggregateTable, { keys: readonly string[]; counters:
  * The day events of the tables whose larger cubes keep no day rows (src/stats/cubes.ts), in the
  * table's columns: a window's single edge days are counted from the certificates instead.
  */
-const EVENTS_DURING: Partial<Record<AggregateTable, (start: string, end: string) => string>> = {
+const EVENTS_DURING: Partial<Record<AggregateTable, (start: string, end: string, counters: readonly string[], dimensions: readonly string[]) => string>> = {
   stats_certificates: issuanceEventsDuring,
   stats_certificates_org: organizationEventsDuring,
 };
@@ -94,14 +97,17 @@ export async function sumAggregates(db: Knex, query: AggregateQuery): Promise<Ar
  * such counter) times the range's sign: from the aggregate table, or for days its cube does not
  * keep, from the certificates.
  */
-function rangeRows(knex: Knex.Transaction, part: AggregatePart, range: PeriodRange, counters: readonly string[]): string {
+function rangeRows(knex: Knex.Transaction, part: AggregatePart, range: PeriodPart, counters: readonly string[]): string {
   const { keys, counters: kept } = TABLE_COLUMNS[part.table];
   const signed = counters.map((c) => (!kept.includes(c) ? `0 as ${c}` : range.sign < 0 ? `-${c} as ${c}` : c));
+  if ('at' in range) return runningTotalRows(knex, part, range, [...keys, ...signed]);
   const events = EVENTS_DURING[part.table];
   if (range.grain === 'd' && part.cube.finest !== 'd') {
     if (!events) throw new Error(`${part.table} keeps no events for the days of cube ${part.cube.dimensions}`);
     // Ranges of single days are bounded: periods.ts only splits days off dekads, months and years.
-    return `select day as period, ${[...keys, ...signed].join(', ')} from (${events(dateLiteral(range.start!), dateLiteral(range.end!))}) e`;
+    const dimensions = part.cube.dimensions.split(',');
+    const during = events(dateLiteral(range.start!), dateLiteral(range.end!), counters.filter((c) => kept.includes(c)), dimensions);
+    return `select day as period, ${[...keys, ...signed].join(', ')} from (${during}) e`;
   }
   const rows = knex(part.table)
     .select(knex.raw(['period', ...keys, ...signed].join(', ')))
@@ -111,20 +117,55 @@ function rangeRows(knex: Knex.Transaction, part: AggregatePart, range: PeriodRan
   return rows.toQuery();
 }
 
+/**
+ * The running-total rows of a part's cube at one day. Y rows are kept through the year after the
+ * last event (src/stats/maintenance.ts): a later day, or none (after every event), reads that year's.
+ */
+function runningTotalRows(knex: Knex.Transaction, part: AggregatePart, total: RunningTotal, columns: readonly string[]): string {
+  const cube = cubeCode(part.cube);
+  const at =
+    total.grain === 'M'
+      ? dateLiteral(total.at!)
+      : `least(${total.at === null ? `'infinity'::date` : dateLiteral(total.at)},
+               (select max(period) from ${part.table} where cube = ${cube} and grain = 'Y'))`;
+  return knex(part.table)
+    .select(knex.raw(['period', ...columns].join(', ')))
+    .where({ cube, grain: total.grain })
+    .whereRaw(`period = ${at}`)
+    .toQuery();
+}
+
 /** sumAggregates within a transaction. */
 async function sumIn(knex: Knex.Transaction, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
-  const counters = [...new Set(query.parts.flatMap((p) => TABLE_COLUMNS[p.table].counters))];
+  const counters = query.counters;
   const source = query.parts.flatMap((part) => part.ranges.map((r) => rangeRows(knex, part, r, counters))).join(' union all ');
   if (!source) return [];
-  const q = knex.from(knex.raw(`(${source}) as s`));
-  if (query.joinProvinceMappings) q.leftJoin({ pm: 'province_mappings' }, 'pm.province', 's.province');
-  if (query.joinIssuers) q.leftJoin({ si: 'stats_issuers' }, 'si.code', 's.issuer');
   const sums = Object.entries(query.sums);
-  q.select([...query.keys.map((k) => knex.raw(`${k.sql} as ??`, [k.name])), ...sums.map(([name, sql]) => knex.raw(`${sql} as ??`, [name]))]);
-  if (query.keys.length) {
-    const positions = query.keys.map((_, i) => i + 1).join(', ');
-    q.groupByRaw(positions);
-  }
-  q.havingRaw(`${sums[0]![1]} <> 0`);
-  return q;
+  const grouped = knex
+    .from(knex.raw(`(${source}) as s`))
+    .select([...query.keys.map((k) => knex.raw(`${k.sql} as ??`, [k.name])), ...sums.map(([name, sql]) => knex.raw(`${sql} as ??`, [name]))]);
+  const positions = query.keys.map((_, i) => i + 1).join(', ');
+  if (query.keys.length) grouped.groupByRaw(positions);
+  const regroup = query.keys.some((k) => k.lookup === 'currentProvince');
+  if (!regroup) grouped.havingRaw(`${sums[0]![1]} <> 0`);
+  if (!query.keys.some((k) => k.lookup)) return grouped;
+  // Codes and provinces are looked up in the few summed rows, not in every row read; provinces
+  // merged since are summed again under today's name (in byte order: no collation to apply).
+  const q = knex.from(grouped.as('g'));
+  const columns = query.keys.map((k, i) => {
+    const value = knex.raw('g.??', [k.name]).toQuery();
+    if (k.lookup === 'issuerDn') {
+      q.leftJoin({ [`l${i}`]: 'stats_issuers' }, `l${i}.code`, `g.${k.name}`);
+      return knex.raw(`l${i}.dn collate "C" as ??`, [k.name]);
+    }
+    if (k.lookup === 'currentProvince') {
+      q.leftJoin({ [`l${i}`]: 'province_mappings' }, `l${i}.province`, `g.${k.name}`);
+      return knex.raw(`coalesce(l${i}.current_province, ${value}) collate "C" as ??`, [k.name]);
+    }
+    return knex.raw(`${value} as ??`, [k.name]);
+  });
+  if (!regroup) return q.select([...columns, ...sums.map(([name]) => knex.raw('g.??', [name]))]);
+  q.select([...columns, ...sums.map(([name]) => knex.raw('sum(g.??) as ??', [name, name]))]);
+  q.groupByRaw(positions);
+  return q.havingRaw('sum(g.??) <> 0', [sums[0]![0]]);
 }

@@ -16,27 +16,32 @@
 /** The finest grain a cube keeps: day, dekad or month. */
 export type FinestGrain = 'd' | 'x' | 'm';
 
-/** A cube: its dimensions (comma-separated, as in the table), the finest grain it keeps, and whether it keeps quarters. */
+/**
+ * A cube: its dimensions (comma-separated, as in the table), the finest grain it keeps, whether it
+ * keeps quarters, and whether it keeps running totals (src/stats/maintenance.ts): the cubes whose
+ * cells have events in most months, where a running total costs about one row per cell and month.
+ */
 export interface Cube {
   dimensions: string;
   finest: FinestGrain;
   quarters?: boolean;
+  runningTotals?: boolean;
 }
 
 /** Cubes of the certificate issuance events table (issued, expiring). */
 export const CERTIFICATE_CUBES: readonly Cube[] = [
-  { dimensions: 'holder,medium', finest: 'd' },
-  { dimensions: 'holder,medium,issuer', finest: 'd' },
-  { dimensions: 'holder,medium,sector', finest: 'd' },
-  { dimensions: 'province', finest: 'd' },
-  { dimensions: 'holder,medium,sector,issuer', finest: 'd' },
-  { dimensions: 'province,issuer', finest: 'd' },
-  { dimensions: 'holder,medium,province', finest: 'd' },
-  { dimensions: 'sector,province', finest: 'd' },
-  { dimensions: 'holder,medium,province,issuer', finest: 'x' },
-  { dimensions: 'sector,province,issuer', finest: 'x' },
-  { dimensions: 'holder,medium,sector,province', finest: 'x' },
-  { dimensions: 'holder,medium,sector,province,issuer', finest: 'x' },
+  { dimensions: 'holder,medium', finest: 'd', runningTotals: true },
+  { dimensions: 'holder,medium,issuer', finest: 'd', runningTotals: true },
+  { dimensions: 'holder,medium,sector', finest: 'd', runningTotals: true },
+  { dimensions: 'province', finest: 'd', runningTotals: true },
+  { dimensions: 'holder,medium,sector,issuer', finest: 'd', runningTotals: true },
+  { dimensions: 'province,issuer', finest: 'd', runningTotals: true },
+  { dimensions: 'holder,medium,province', finest: 'd', runningTotals: true },
+  { dimensions: 'sector,province', finest: 'd', runningTotals: true },
+  { dimensions: 'holder,medium,province,issuer', finest: 'x', runningTotals: true },
+  { dimensions: 'sector,province,issuer', finest: 'x', runningTotals: true },
+  { dimensions: 'holder,medium,sector,province', finest: 'x', runningTotals: true },
+  { dimensions: 'holder,medium,sector,province,issuer', finest: 'x', runningTotals: true },
 ];
 
 /**
@@ -60,7 +65,7 @@ export const REVOCATION_CUBES: readonly Cube[] = [
  * thousands of organizations), and with every certificate dimension.
  */
 export const ORGANIZATION_CUBES: readonly Cube[] = [
-  { dimensions: 'organization_id', finest: 'x', quarters: true },
+  { dimensions: 'organization_id', finest: 'x', quarters: true, runningTotals: true },
   { dimensions: 'organization_id,holder,medium,sector,province,issuer', finest: 'm' },
 ];
 

@@ -99,16 +99,50 @@ const dayStart = (day: string) => `((${day})::timestamp - interval '7 hours') at
 const during = (column: string, start: string, end: string) => `(${column} >= ${dayStart(start)} and ${column} < ${dayStart(end)})`;
 
 /**
- * Issued and expiring events of the Vietnam days [start, end) (SQL date expressions, typically
- * date literals), read from the certificates through the notBefore and notAfter indexes, which
- * cover the dimensions: the single days at a window's edges, for the cubes kept down to dekads or
- * months (src/stats/cubes.ts).
+ * The events of the certificates whose `column` falls in the Vietnam days [start, end) (SQL date
+ * expressions, typically date literals), counted per day and per cell of a cube that keeps
+ * `dimensions` (the other keys blank: '' or issuer 0), in `counters` (the event counted as
+ * `counter`, the others zero): the single days at a window's edges, for the cubes kept down to
+ * dekads or months (src/stats/cubes.ts), read through the notBefore and notAfter indexes, which
+ * cover the dimensions. Issuers are looked up once per cell, not per certificate.
  */
-export const issuanceEventsDuring = (start: string, end: string) => `
-  ${issuedEvents(`(select * from certificates where ${during('not_before', start, end)})`)}
-  union all
-  ${expiringEvents(`(select * from certificates where ${during('not_after', start, end)})`)}`;
+function countedDuring(
+  branches: ReadonlyArray<{ column: string; counter: string }>,
+  keys: readonly string[],
+  dimensions: readonly string[],
+  counters: readonly string[],
+  start: string,
+  end: string,
+): string {
+  const kept = keys.map((k) => (!dimensions.includes(k) ? null : k === 'issuer' ? 'issuer_dn' : k));
+  const columns = kept.filter((k): k is string => k !== null);
+  const union = branches
+    .map(({ column, counter }) => {
+      const values = counters.map((c) => `${c === counter ? 1 : 0} as ${c}`).join(', ');
+      return `select kyso_stats_day(${column}) as day, ${[...columns, values].join(', ')} from certificates where ${during(column, start, end)}`;
+    })
+    .join(' union all ');
+  const out = keys.map((k, i) => (kept[i] === null ? (k === 'issuer' ? '0::smallint' : `''`) : k === 'issuer' ? 'si.code' : `c.${k}`));
+  return `select c.day, ${out.map((o, i) => `${o} as ${keys[i]}`).join(', ')}, ${counters.map((n) => `c.${n}`).join(', ')}
+    from (select day, ${[...columns, ...counters.map((n) => `sum(${n}) as ${n}`)].join(', ')}
+          from (${union}) e group by ${['day', ...columns].join(', ')}) c
+    ${columns.includes('issuer_dn') ? 'join stats_issuers si on si.dn = c.issuer_dn' : ''}`;
+}
 
-/** Issuance events per organization of the Vietnam days [start, end), with a count of 1 each. */
-export const organizationEventsDuring = (start: string, end: string) =>
-  `select e.*, 1 as issued from (${organizationEvents(`(select * from certificates where ${during('not_before', start, end)})`)}) e`;
+/** Issued and expiring events (`counters`, one or both) of the Vietnam days [start, end), per day and cell of a cube keeping `dimensions`. */
+export const issuanceEventsDuring = (start: string, end: string, counters: readonly string[], dimensions: readonly string[]) =>
+  countedDuring(
+    [
+      ...(counters.includes('issued') ? [{ column: 'not_before', counter: 'issued' }] : []),
+      ...(counters.includes('expiring') ? [{ column: 'not_after', counter: 'expiring' }] : []),
+    ],
+    DIMENSIONS,
+    dimensions,
+    counters,
+    start,
+    end,
+  );
+
+/** Issuance per organization of the Vietnam days [start, end), per day and cell of a cube keeping `dimensions`. */
+export const organizationEventsDuring = (start: string, end: string, _counters: readonly string[], dimensions: readonly string[]) =>
+  countedDuring([{ column: 'not_before', counter: 'issued' }], ['organization_id', ...DIMENSIONS], dimensions, ['issued'], start, end);

@@ -96,3 +96,58 @@ export function decompose(start: string | null, end: string | null, grains: read
   cover(start, end, 0, 1);
   return out;
 }
+
+/**
+ * A running total read at one day (src/stats/maintenance.ts): `Y` at a 1 January (the events
+ * before it; null = after every event), or `M` at the 1st of a month (the events of its year
+ * before it), added or taken away.
+ */
+export interface RunningTotal {
+  grain: 'Y' | 'M';
+  at: string | null;
+  sign: 1 | -1;
+}
+
+/** What a query reads of one cube: period ranges, or running totals and the ranges of the days beside them. */
+export type PeriodPart = PeriodRange | RunningTotal;
+
+/**
+ * The events before `day` (null: every event), times `sign`: the running totals at the month
+ * boundary nearest to `day`, and the days between that boundary and `day` in `edgeGrains` (finer
+ * than months, ending with 'd').
+ */
+function before(day: string | null, edgeGrains: readonly Grain[], sign: 1 | -1): PeriodPart[] {
+  if (day === null) return [{ grain: 'Y', at: null, sign }];
+  const boundary = nearest('m', day);
+  const year = floorTo('y', boundary);
+  const parts: PeriodPart[] = [{ grain: 'Y', at: year, sign }];
+  if (boundary !== year) parts.push({ grain: 'M', at: boundary, sign });
+  const between = boundary < day ? decompose(boundary, day, edgeGrains) : decompose(day, boundary, edgeGrains);
+  const towards = boundary < day ? sign : (-sign as 1 | -1);
+  return [...parts, ...between.map((r) => ({ ...r, sign: (r.sign * towards) as 1 | -1 }))];
+}
+
+/**
+ * Covers [start, end) with running totals (the events before `end` less those before `start`) and
+ * ranges of `edgeGrains` for the days between each edge and its nearest month boundary.
+ */
+export function decomposeByRunningTotals(start: string | null, end: string | null, edgeGrains: readonly Grain[]): PeriodPart[] {
+  const parts = [...before(end, edgeGrains, 1), ...(start === null ? [] : before(start, edgeGrains, -1))];
+  // Both edges in one year: its Y rows, added and taken away, cancel out.
+  const [endYear, startYear] = parts.filter((p): p is RunningTotal => 'at' in p && p.grain === 'Y');
+  return startYear && endYear!.at === startYear.at ? parts.filter((p) => p !== startYear && p !== endYear) : parts;
+}
+
+/**
+ * How many rows per cell `parts` read at most: one per running total, one per unit of each range
+ * (Infinity for an unbounded range of periods).
+ */
+export function rowsPerCell(parts: readonly PeriodPart[]): number {
+  return parts.reduce((n, part) => {
+    if ('at' in part) return n + 1;
+    if (part.start === null || part.end === null) return Infinity;
+    let units = 0;
+    for (let day = part.start; day < part.end; day = part.grain === 'd' ? nextDay(day) : nextUnit(part.grain, day)) units++;
+    return n + units;
+  }, 0);
+}

@@ -12,23 +12,27 @@ import {
   TRANSITION_CUBES,
   type Cube,
 } from './cubes.js';
-import { decompose, nextDay, type Grain } from './periods.js';
+import { decompose, decomposeByRunningTotals, nextDay, rowsPerCell, type Grain } from './periods.js';
 
-/** Grouping keys and the SQL each reads from an aggregate row `s`. */
-const KEY_SQL: Record<string, string> = {
-  holder: 's.holder',
-  medium: 's.medium',
-  sector: 's.sector',
-  province: 's.province',
+/**
+ * Grouping keys: the SQL each reads from an aggregate row `s` (text in byte order, "C", as the
+ * aggregates keep it: grouping compares bytes, kyso sorts for people), and what its value is
+ * looked up as.
+ */
+const KEY_SQL: Record<string, Omit<KeyColumn, 'name'>> = {
+  holder: { sql: 's.holder' },
+  medium: { sql: 's.medium' },
+  sector: { sql: 's.sector' },
+  province: { sql: 's.province' },
   // Today's province after the 2025 mergers (province_mappings); unmapped names are current already.
-  currentProvince: 'coalesce(pm.current_province, s.province)',
+  currentProvince: { sql: 's.province', lookup: 'currentProvince' },
   // Aggregates keep a code per issuer (stats_issuers).
-  issuer: 'si.dn',
-  reason: 's.reason',
-  organization: 's.organization_id',
-  year: `to_char(s.period, 'YYYY')`,
-  quarter: `to_char(s.period, 'YYYY-"Q"Q')`,
-  month: `to_char(s.period, 'YYYY-MM')`,
+  issuer: { sql: 's.issuer', lookup: 'issuerDn' },
+  reason: { sql: 's.reason' },
+  organization: { sql: 's.organization_id' },
+  year: { sql: `to_char(s.period, 'YYYY') collate "C"` },
+  quarter: { sql: `to_char(s.period, 'YYYY-"Q"Q') collate "C"` },
+  month: { sql: `to_char(s.period, 'YYYY-MM') collate "C"` },
 };
 
 const collator = new Intl.Collator('vi', { numeric: true });
@@ -45,12 +49,16 @@ export const GROUP_KEYS = {
   signingAccounts: [...PLACE_KEYS, 'organization', ...TIME_KEYS],
 } as const;
 
-/** Days [start, end) to sum (null: unbounded), and whether year and quarter rows may be read. */
+/**
+ * Days [start, end) to sum (null: unbounded), and whether year and quarter rows may be read, and
+ * running totals (whose rows carry no period of the events they count).
+ */
 interface Window {
   start: string | null;
   end: string | null;
   years: boolean;
   quarters: boolean;
+  running: boolean;
 }
 
 /** A date window (inclusive calendar days in Vietnam, either end optional) and grouping. */
@@ -107,30 +115,32 @@ export class StatisticsService {
   /** Certificates issued (by notBefore) in the window. */
   async issuance(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
     const table = query.groupBy.includes('organization') ? 'stats_certificates_org' : 'stats_certificates';
-    return this.count(principal, table, 'sum(s.issued)', query);
+    return this.count(principal, table, 'issued', query);
   }
 
   /** Revocations (by revocation date) in the window. */
   async revocations(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
-    return this.count(principal, 'stats_revocations', 'sum(s.revoked)', query);
+    return this.count(principal, 'stats_revocations', 'revoked', query);
   }
 
   /** Signing accounts created in the window. */
   async signingAccounts(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
-    return this.count(principal, 'stats_signing_accounts', 'sum(s.accounts)', query);
+    return this.count(principal, 'stats_signing_accounts', 'accounts', query);
   }
 
   /** Issued, active, suspended, revoked and expired certificates at the end of `asOf` (default today). */
   async status(principal: Principal | null, query: { asOf?: string; groupBy: string[] }): Promise<StatusReport> {
     requireRole(principal, 'officer', 'admin', 'auditor');
     const asOf = query.asOf ?? vietnamDay(this.clock.now());
-    const window = { start: null, end: nextDay(asOf), years: true, quarters: true };
-    const rows = await this.sum(['stats_certificates', 'stats_transitions'], query.groupBy, window, {
+    const window = { start: null, end: nextDay(asOf), years: true, quarters: true, running: true };
+    const sums = {
       issued: 'sum(s.issued)',
       revoked: 'sum(s.revoked)',
       expired: 'sum(s.expiring - s.expired_revoked)',
       suspended: 'sum(s.suspended)',
-    });
+    };
+    const counters = ['issued', 'expiring', 'revoked', 'expired_revoked', 'suspended'];
+    const rows = await this.sum(['stats_certificates', 'stats_transitions'], query.groupBy, window, sums, counters);
     const total: StatusCounts = { issued: 0, active: 0, suspended: 0, revoked: 0, expired: 0 };
     const withActive = rows.map((row) => {
       const { issued, revoked, expired, suspended } = row as Record<keyof StatusCounts, number>;
@@ -141,7 +151,8 @@ export class StatisticsService {
     return { asOf, groupBy: query.groupBy, rows: withActive, total };
   }
 
-  private async count(principal: Principal | null, table: AggregateTable, sum: string, query: RangeQuery): Promise<CountReport> {
+  /** Sums one `counter` of an aggregate `table` over a window. */
+  private async count(principal: Principal | null, table: AggregateTable, counter: string, query: RangeQuery): Promise<CountReport> {
     requireRole(principal, 'officer', 'admin', 'auditor');
     // Year rows cannot be split into months or quarters, nor quarter rows into months.
     const window = {
@@ -149,8 +160,9 @@ export class StatisticsService {
       end: query.to ? nextDay(query.to) : null,
       years: !query.groupBy.some((k) => k === 'month' || k === 'quarter'),
       quarters: !query.groupBy.includes('month'),
+      running: !query.groupBy.some((k) => (TIME_KEYS as readonly string[]).includes(k)),
     };
-    const rows = await this.sum([table], query.groupBy, window, { count: sum });
+    const rows = await this.sum([table], query.groupBy, window, { count: `sum(s.${counter})` }, [counter]);
     return {
       from: query.from ?? null,
       to: query.to ?? null,
@@ -162,11 +174,12 @@ export class StatisticsService {
 
   /**
    * Sums over the days [start, end) of `tables`, each read at the smallest cube that keeps
-   * `groupBy`'s dimensions, sorted for people: rows of the groupBy keys (strings; the
-   * organization's name beside it) and the sums (numbers).
+   * `groupBy`'s dimensions, from period rows or running totals, whichever are fewer, sorted for
+   * people: rows of the groupBy keys (strings; the organization's name beside it) and the sums
+   * (numbers) of the `counters`.
    */
-  private async sum(tables: AggregateTable[], groupBy: string[], window: Window, sums: Record<string, string>) {
-    const keys: KeyColumn[] = groupBy.map((name) => ({ name, sql: KEY_SQL[name]! }));
+  private async sum(tables: AggregateTable[], groupBy: string[], window: Window, sums: Record<string, string>, counters: string[]) {
+    const keys: KeyColumn[] = groupBy.map((name) => ({ name, ...KEY_SQL[name]! }));
     const parts = tables.map((table) => {
       const cube = cubeFor(table, groupBy);
       const grains: Grain[] = [
@@ -176,15 +189,17 @@ export class StatisticsService {
         ...(cube.finest === 'x' ? (['x'] as const) : []),
         'd',
       ];
-      return { table, cube, ranges: decompose(window.start, window.end, grains) };
+      const periods = decompose(window.start, window.end, grains);
+      if (!window.running || !cube.runningTotals) return { table, cube, ranges: periods };
+      const running = decomposeByRunningTotals(window.start, window.end, grains.filter((g) => g === 'x' || g === 'd'));
+      return { table, cube, ranges: rowsPerCell(running) < rowsPerCell(periods) ? running : periods };
     });
     const { organizationsVersion } = await foldPending(this.knex);
     const rows = await sumAggregates(this.knex, {
       parts,
       keys,
       sums,
-      joinProvinceMappings: groupBy.includes('currentProvince'),
-      joinIssuers: groupBy.includes('issuer'),
+      counters,
     });
     const organizations = groupBy.includes('organization') ? await this.organizationOrder(organizationsVersion) : undefined;
     return sortForPeople(rows, groupBy, organizations).map((row) => {

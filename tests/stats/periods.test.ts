@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decompose, nextDay, type Grain, type PeriodRange } from '../../src/stats/periods.js';
+import { decompose, decomposeByRunningTotals, nextDay, rowsPerCell, type Grain, type PeriodPart } from '../../src/stats/periods.js';
 
 /** The first day of the unit of `grain` that holds `day`, as the aggregate tables store periods. */
 function periodOf(grain: Grain, day: string): string {
@@ -11,10 +11,19 @@ function periodOf(grain: Grain, day: string): string {
   return `${day.slice(0, 7)}-${date >= 21 ? '21' : date >= 11 ? '11' : '01'}`;
 }
 
-/** How many times a day is counted by the ranges: its unit's row is read once per range holding that unit. */
-function coverage(ranges: PeriodRange[], day: string): number {
+/**
+ * How many times a day is counted by the parts: its unit's row is read once per range holding that
+ * unit; a running total Y counts the days before its 1 January (every day, at null), M the days of
+ * its year before its month.
+ */
+function coverage(parts: PeriodPart[], day: string): number {
   let n = 0;
-  for (const r of ranges) {
+  for (const r of parts) {
+    if ('at' in r) {
+      const counted = r.at === null || (day < r.at && (r.grain === 'Y' || day >= periodOf('y', r.at)));
+      if (counted) n += r.sign;
+      continue;
+    }
     const period = periodOf(r.grain, day);
     if ((r.start === null || period >= r.start) && (r.end === null || period < r.end)) n += r.sign;
   }
@@ -25,6 +34,20 @@ const FIRST = '2019-11-01';
 const LAST = '2022-03-01';
 const allDays: string[] = [];
 for (let d = FIRST; d < LAST; d = nextDay(d)) allDays.push(d);
+
+/** Windows over allDays: unbounded, across a leap day, and 300 random ones. */
+function someWindows(): Array<[string | null, string | null]> {
+  let state = 7;
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = () => allDays[40 + Math.floor(random() * (allDays.length - 80))]!;
+  const windows: Array<[string | null, string | null]> = [[null, null], [null, '2021-02-11'], ['2020-12-31', null], ['2020-02-29', '2020-03-01']];
+  for (let i = 0; i < 300; i++) {
+    const a = pick();
+    const b = pick();
+    windows.push(a <= b ? [a, b] : [b, a]);
+  }
+  return windows;
+}
 
 const GRAIN_SETS: Grain[][] = [
   ['y', 'q', 'm', 'x', 'd'],
@@ -37,17 +60,8 @@ const GRAIN_SETS: Grain[][] = [
 
 describe('decompose', () => {
   it('counts every day of a window once and no other day, for every grain set', () => {
-    let state = 7;
-    const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const pick = () => allDays[40 + Math.floor(random() * (allDays.length - 80))]!;
-    const windows: Array<[string | null, string | null]> = [[null, null], [null, '2021-02-11'], ['2020-12-31', null], ['2020-02-29', '2020-03-01']];
-    for (let i = 0; i < 300; i++) {
-      const a = pick();
-      const b = pick();
-      windows.push(a <= b ? [a, b] : [b, a]);
-    }
     for (const grains of GRAIN_SETS) {
-      for (const [start, end] of windows) {
+      for (const [start, end] of someWindows()) {
         const ranges = decompose(start, end, grains);
         expect(ranges.every((r) => grains.includes(r.grain))).toBe(true);
         for (const day of allDays) {
@@ -81,5 +95,37 @@ describe('decompose', () => {
         .reduce((n, r) => n + (Date.parse(r.end!) - Date.parse(r.start!)) / 86_400_000, 0);
       expect(days, day).toBeLessThanOrEqual(5);
     }
+  });
+});
+
+describe('decomposeByRunningTotals', () => {
+  it('counts every day of a window once and no other day, with dekads or days at the edges', () => {
+    for (const grains of [['x', 'd'], ['d']] as Grain[][]) {
+      for (const [start, end] of someWindows()) {
+        const parts = decomposeByRunningTotals(start, end, grains);
+        for (const day of allDays) {
+          const inside = (start === null || day >= start) && (end === null || day < end);
+          expect(coverage(parts, day), `${grains.join('')} [${start}, ${end}) ${day}`).toBe(inside ? 1 : 0);
+        }
+      }
+    }
+  });
+
+  it('reads two totals per edge: a status at any day costs a few rows per cell, not one per year', () => {
+    // 13 March 2031: the events before 1 March 2031 (Y 2031 + M March) and 1–12 March by dekad and days.
+    expect(decomposeByRunningTotals(null, '2031-03-13', ['x', 'd'])).toEqual([
+      { grain: 'Y', at: '2031-01-01', sign: 1 },
+      { grain: 'M', at: '2031-03-01', sign: 1 },
+      { grain: 'x', start: '2031-03-01', end: '2031-03-11', sign: 1 },
+      { grain: 'd', start: '2031-03-11', end: '2031-03-13', sign: 1 },
+    ]);
+    expect(rowsPerCell(decomposeByRunningTotals(null, '2031-03-13', ['x', 'd']))).toBe(5);
+    expect(rowsPerCell(decompose(null, '2031-03-13', ['y', 'm', 'x', 'd']))).toBe(Infinity);
+    // A quarter is one row of quarters, two running totals (the Y rows of 2024 cancel out).
+    expect(rowsPerCell(decompose('2024-04-01', '2024-07-01', ['y', 'q', 'm', 'x', 'd']))).toBe(1);
+    expect(decomposeByRunningTotals('2024-04-01', '2024-07-01', ['x', 'd'])).toEqual([
+      { grain: 'M', at: '2024-07-01', sign: 1 },
+      { grain: 'M', at: '2024-04-01', sign: -1 },
+    ]);
   });
 });
