@@ -140,17 +140,17 @@ const lastRunningYear = (table: string, totalled: readonly Cube[]) =>
   `(select max(period) from ${table} where cube = ${cubeCode(totalled[0]!)} and grain = 'Y')`;
 
 /**
- * Running totals of the `totalled` cubes of `table` from its period rows of grain `from` (y or m):
- * per cell (and `partition`), each period row's running sum is the total at every period boundary
- * after it through the next row's period, or `last` (SQL over `r.period`); boundaries from
- * `first` (SQL over `r.period`) on.
+ * Running totals (`grain` Y or M) into `table` from period rows (`source`: a relation of cube,
+ * keys, period and sums, of years or months): per cell (and `partition`), each period row's running
+ * sum is the total at every boundary after it (from `first`, SQL over `r.period`) through the next
+ * row's period, or `last`, by `step`.
  */
 const runningTotalRows = (
   table: string,
   keys: readonly string[],
   sumNames: readonly string[],
-  totalled: readonly Cube[],
-  rows: { grain: 'Y' | 'M'; from: 'y' | 'm'; partition: string; first: string; last: string; step: string },
+  source: string,
+  rows: { grain: 'Y' | 'M'; partition: string; first: string; last: string; step: string },
 ) => {
   const cell = ['cube', ...keys].join(', ');
   return `
@@ -158,45 +158,46 @@ const runningTotalRows = (
   select r.cube, '${rows.grain}', t::date, ${keys.map((k) => `r.${k}`).join(', ')}, ${sumNames.map((n) => `r.${n}`).join(', ')}
   from (
     select ${cell}, period, ${sumNames.map((n) => `sum(${n}) over w as ${n}`).join(', ')}, lead(period) over w as next
-    from ${table} where grain = '${rows.from}' and cube in (${totalled.map(cubeCode).join(', ')})
+    from ${source} p
     window w as (partition by ${[cell, rows.partition].filter(Boolean).join(', ')} order by period)
   ) r
-  cross join lateral generate_series(${rows.first}, coalesce(r.next, ${rows.last}), interval '${rows.step}') t`;
-};
-
-/**
- * Adds the Y rows of the `totalled` cubes of `table` for the years after its last Y row through the
- * year after its last event, from the year rows (every Y row, when there are none yet). Runs
- * after each fold: mostly it adds nothing, once a year (or after a certificate that expires in a
- * later year than any before) a row per cell. The condition on the first cube's rows is the
- * statement's one-time filter: when no year is to be added, no row is read.
- */
-const extendYears = (table: string, keys: readonly string[], sumNames: readonly string[], totalled: readonly Cube[]) => {
-  const end = `(select max(period) + interval '1 year' from ${table} where cube = ${cubeCode(totalled[0]!)} and grain = 'y')`;
-  const last = lastRunningYear(table, totalled);
-  return `${runningTotalRows(table, keys, sumNames, totalled, {
-    grain: 'Y',
-    from: 'y',
-    partition: '',
-    first: `greatest(r.period + interval '1 year', coalesce(${last} + interval '1 year', '-infinity'))`,
-    last: end,
-    step: '1 year',
-  })}
-  where ${end} > coalesce(${last}, '-infinity')
+  cross join lateral generate_series(${rows.first}, coalesce(r.next, ${rows.last}), interval '${rows.step}') t
   order by r.cube, 3, ${keys.map((k) => `r.${k}`).join(', ')}`;
 };
 
-/** The M rows of the `totalled` cubes of `table`, from its month rows (the rebuild; the fold adds to them). */
-const fillMonths = (table: string, keys: readonly string[], sumNames: readonly string[], totalled: readonly Cube[]) =>
-  `${runningTotalRows(table, keys, sumNames, totalled, {
+/** Y rows from year rows (`source`, see runningTotalRows) for the years after `after` (SQL, null: all) through `end`. */
+const yearTotals = (table: string, keys: readonly string[], sumNames: readonly string[], source: string, after: string, end: string) =>
+  runningTotalRows(table, keys, sumNames, source, {
+    grain: 'Y',
+    partition: '',
+    first: `greatest(r.period + interval '1 year', coalesce(${after} + interval '1 year', '-infinity'))`,
+    last: end,
+    step: '1 year',
+  });
+
+/** M rows from month rows (`source`, see runningTotalRows): the later months of each year. */
+const monthTotals = (table: string, keys: readonly string[], sumNames: readonly string[], source: string) =>
+  runningTotalRows(table, keys, sumNames, source, {
     grain: 'M',
-    from: 'm',
     partition: "date_trunc('year', period)",
     first: "r.period + interval '1 month'",
     last: "date_trunc('year', r.period) + interval '11 months'",
     step: '1 month',
-  })}
-  order by r.cube, 3, ${keys.map((k) => `r.${k}`).join(', ')}`;
+  });
+
+/**
+ * Adds the Y rows of the `totalled` cubes of `table` for the years after its last Y row through the
+ * year after its last event, from the year rows. Runs after each fold: mostly it adds nothing,
+ * once a year (or after a certificate that expires in a later year than any before) a row per
+ * cell. The condition on the first cube's rows is the statement's one-time filter: when no year
+ * is to be added, no row is read.
+ */
+const extendYears = (table: string, keys: readonly string[], sumNames: readonly string[], totalled: readonly Cube[]) => {
+  const end = `(select max(period) + interval '1 year' from ${table} where cube = ${cubeCode(totalled[0]!)} and grain = 'y')`;
+  const last = lastRunningYear(table, totalled);
+  const years = `(select * from ${table} where grain = 'y' and cube in (${totalled.map(cubeCode).join(', ')}) and ${end} > coalesce(${last}, '-infinity'))`;
+  return yearTotals(table, keys, sumNames, years, last, end);
+};
 
 /** The events summed per day and keys (text keys in byte order). */
 const daySums = (keys: readonly string[], sums: Record<string, string>, events: string) => `
@@ -213,7 +214,7 @@ const finerOrSame = (have: Cube['finest'], need: Cube['finest']) => have === 'd'
  * holds its dimensions (or from the day sums), coarser grains from those — one cube and grain at a
  * time, aggregates small enough for memory, where one statement with every cube's grouping sets
  * spilled gigabytes to disk — and the running totals of the `totalled` cubes from their year and
- * month rows. Rows are written in key order, so that a period range of a cube lies on few pages;
+ * month sums. Rows are written in key order, so that a period range of a cube lies on few pages;
  * the key index is built once, at the end.
  */
 const fill = (
@@ -257,12 +258,20 @@ const fill = (
       ...(cube.quarters ? [at('q', quarterOf('f.day'))] : []),
       at('y', yearOf('f.day')),
     );
+    if (totalled.includes(cube)) {
+      // From the cube's own rows, summed per year and month: the year after the last event is the table's.
+      const periods = (unit: string) => `(
+        select ${cubeCode(cube)}::smallint as cube, ${keys.map((k) => (used.includes(k) ? k : `${blank(k)} as ${k}`)).join(', ')},
+               ${unit} as period, ${sumNames.map((n) => `sum(${n}) as ${n}`).join(', ')}
+        from ${temporary(cube)} f group by ${[unit, ...used].join(', ')})`;
+      const end = `(select date_trunc('year', max(day)) + interval '1 year' from stats_fill_days)`;
+      statements.push(yearTotals(table, keys, sumNames, periods(yearOf('f.day')), 'null::date', end), monthTotals(table, keys, sumNames, periods(monthOf('f.day'))));
+    }
     summed.push(cube);
   }
   statements.push(
     ...summed.map((cube) => `drop table ${temporary(cube)}`),
     'drop table stats_fill_days',
-    ...(totalled.length ? [extendYears(table, keys, sumNames, totalled), fillMonths(table, keys, sumNames, totalled)] : []),
     `alter table ${table} add primary key (${columns.join(', ')})`,
   );
   return statements.join(';\n');
