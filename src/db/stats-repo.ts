@@ -100,7 +100,7 @@ export async function sumAggregates(db: Knex, query: AggregateQuery): Promise<Ar
 function rangeRows(knex: Knex.Transaction, part: AggregatePart, range: PeriodPart, counters: readonly string[]): string {
   const { keys, counters: kept } = TABLE_COLUMNS[part.table];
   const signed = counters.map((c) => (!kept.includes(c) ? `0 as ${c}` : range.sign < 0 ? `-${c} as ${c}` : c));
-  if ('at' in range) return runningTotalRows(knex, part, range, [...keys, ...signed]);
+  if ('at' in range) return runningTotalsAt(knex, part, range, [...keys, ...signed]);
   const events = EVENTS_DURING[part.table];
   if (range.grain === 'd' && part.cube.finest !== 'd') {
     if (!events) throw new Error(`${part.table} keeps no events for the days of cube ${part.cube.dimensions}`);
@@ -121,7 +121,7 @@ function rangeRows(knex: Knex.Transaction, part: AggregatePart, range: PeriodPar
  * The running-total rows of a part's cube at one day. Y rows are kept through the year after the
  * last event (src/stats/maintenance.ts): a later day, or none (after every event), reads that year's.
  */
-function runningTotalRows(knex: Knex.Transaction, part: AggregatePart, total: RunningTotal, columns: readonly string[]): string {
+function runningTotalsAt(knex: Knex.Transaction, part: AggregatePart, total: RunningTotal, columns: readonly string[]): string {
   const cube = cubeCode(part.cube);
   const at =
     total.grain === 'M'

@@ -50,8 +50,8 @@ export const GROUP_KEYS = {
 } as const;
 
 /**
- * Days [start, end) to sum (null: unbounded), and whether year and quarter rows may be read, and
- * running totals (whose rows carry no period of the events they count).
+ * Days [start, end) to sum (null: unbounded), and which rows may be read: years, quarters, running
+ * totals (whose rows carry no period of the events they count, so none with a time key).
  */
 interface Window {
   start: string | null;
