@@ -301,6 +301,10 @@ describe('access and parameters', () => {
     'issuance?from=23-01-01',
     'issuance?from=2023-10-01&to=2023-09-30',
     'status?asOf=yesterday',
+    // Periods are four-digit years: a window ending in 9999 once looped for ever.
+    'status?asOf=9999-12-31',
+    'issuance?from=9999-12-31',
+    'issuance?from=1899-12-31',
     'revocations?format=xml',
   ])('%s → 400 problem', async (query) => {
     const res = await stats(query);

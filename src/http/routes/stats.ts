@@ -5,13 +5,21 @@ import { toCsv } from '../../stats/csv.js';
 import { GROUP_KEYS, type CountReport, type StatusReport } from '../../stats/stats.js';
 import type { RouteDefiner } from '../route.js';
 
+/**
+ * The days statistics can be asked about. Periods are computed on four-digit years
+ * (src/stats/periods.ts): a window ending in 9999 would reach past them.
+ */
+const FIRST_DAY = '1900-01-01';
+const LAST_DAY = '9998-12-31';
+
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
   .refine((v) => {
     const d = new Date(`${v}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-  }, 'not a calendar date');
+  }, 'not a calendar date')
+  .refine((v) => v >= FIRST_DAY && v <= LAST_DAY, `a date from ${FIRST_DAY} to ${LAST_DAY}`);
 
 /** `groupBy=a,b` restricted to `allowed`, as a list without repeats. */
 const groupBy = (allowed: readonly string[]) =>
