@@ -1,15 +1,7 @@
 import type { Knex } from 'knex';
-import { cubeCode, type Cube } from '../stats/cubes.js';
-import { DIMENSIONS, ISSUANCE_COUNTERS, issuanceEventsDuring, organizationEventsDuring, TRANSITION_COUNTERS } from '../stats/events.js';
+import { AGGREGATES, cubeCode, type AggregateTable, type Cube } from '../stats/cubes.js';
+import { issuanceEventsDuring, organizationEventsDuring } from '../stats/events.js';
 import type { PeriodPart, RunningTotal } from '../stats/periods.js';
-
-/** An aggregate table of migrations/006_stats_aggregates.ts. */
-export type AggregateTable =
-  | 'stats_certificates'
-  | 'stats_transitions'
-  | 'stats_certificates_org'
-  | 'stats_revocations'
-  | 'stats_signing_accounts';
 
 /**
  * One grouping column: its output name, SQL over the aggregate row `s`, and what the grouped value
@@ -57,15 +49,6 @@ export function listOrganizationNames(knex: Knex): Promise<Array<{ id: string; n
   return knex('organizations').select('id', 'name');
 }
 
-/** The key columns and counters of each aggregate table. */
-const TABLE_COLUMNS: Record<AggregateTable, { keys: readonly string[]; counters: readonly string[] }> = {
-  stats_certificates: { keys: DIMENSIONS, counters: ISSUANCE_COUNTERS },
-  stats_transitions: { keys: DIMENSIONS, counters: TRANSITION_COUNTERS },
-  stats_certificates_org: { keys: ['organization_id', ...DIMENSIONS], counters: ['issued'] },
-  stats_revocations: { keys: ['reason', ...DIMENSIONS], counters: ['revoked'] },
-  stats_signing_accounts: { keys: ['organization_id', 'sector', 'province'], counters: ['accounts'] },
-};
-
 /**
  * The day events of the tables whose larger cubes keep no day rows (src/stats/cubes.ts), in the
  * table's columns: a window's single edge days are counted from the certificates instead.
@@ -98,7 +81,7 @@ export async function sumAggregates(db: Knex, query: AggregateQuery): Promise<Ar
  * keep, from the certificates.
  */
 function rangeRows(knex: Knex.Transaction, part: AggregatePart, range: PeriodPart, counters: readonly string[]): string {
-  const { keys, counters: kept } = TABLE_COLUMNS[part.table];
+  const { keys, counters: kept } = AGGREGATES[part.table];
   const signed = counters.map((c) => (!kept.includes(c) ? `0 as ${c}` : range.sign < 0 ? `-${c} as ${c}` : c));
   if ('at' in range) return runningTotalsAt(knex, part, range, [...keys, ...signed]);
   const events = EVENTS_DURING[part.table];
@@ -137,8 +120,7 @@ function runningTotalsAt(knex: Knex.Transaction, part: AggregatePart, total: Run
 
 /** sumAggregates within a transaction. */
 async function sumIn(knex: Knex.Transaction, query: AggregateQuery): Promise<Array<Record<string, unknown>>> {
-  const counters = query.counters;
-  const source = query.parts.flatMap((part) => part.ranges.map((r) => rangeRows(knex, part, r, counters))).join(' union all ');
+  const source = query.parts.flatMap((part) => part.ranges.map((r) => rangeRows(knex, part, r, query.counters))).join(' union all ');
   if (!source) return [];
   const sums = Object.entries(query.sums);
   const grouped = knex

@@ -1,3 +1,5 @@
+import { DIMENSIONS, ISSUANCE_COUNTERS, TRANSITION_COUNTERS } from './events.js';
+
 /**
  * The dimension subsets ("cubes") the aggregate tables are kept at
  * (migrations/006_stats_aggregates.ts), smallest first. A query reads the smallest cube that holds
@@ -80,6 +82,27 @@ export const SIGNING_ACCOUNT_CUBES: readonly Cube[] = [
   { dimensions: 'sector,province', finest: 'd' },
   { dimensions: 'organization_id,sector,province', finest: 'd' },
 ];
+
+/** An aggregate table of migrations/006_stats_aggregates.ts. */
+export type AggregateTable =
+  | 'stats_certificates'
+  | 'stats_transitions'
+  | 'stats_certificates_org'
+  | 'stats_revocations'
+  | 'stats_signing_accounts';
+
+/**
+ * Each aggregate table's key columns, the counters it keeps (for the tables with one counter, a
+ * count of their events) and its cubes: issuance events (issued, expiring), transition events,
+ * issuance per organization, revocations by reason, signing accounts.
+ */
+export const AGGREGATES: Record<AggregateTable, { keys: readonly string[]; counters: readonly string[]; cubes: readonly Cube[] }> = {
+  stats_certificates: { keys: DIMENSIONS, counters: ISSUANCE_COUNTERS, cubes: CERTIFICATE_CUBES },
+  stats_transitions: { keys: DIMENSIONS, counters: TRANSITION_COUNTERS, cubes: TRANSITION_CUBES },
+  stats_certificates_org: { keys: ['organization_id', ...DIMENSIONS], counters: ['issued'], cubes: ORGANIZATION_CUBES },
+  stats_revocations: { keys: ['reason', ...DIMENSIONS], counters: ['revoked'], cubes: REVOCATION_CUBES },
+  stats_signing_accounts: { keys: ['organization_id', 'sector', 'province'], counters: ['accounts'], cubes: SIGNING_ACCOUNT_CUBES },
+};
 
 /** The first (smallest) of `cubes` that keeps all `dimensions`. */
 export function smallestCube(cubes: readonly Cube[], dimensions: readonly string[]): Cube {

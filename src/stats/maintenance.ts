@@ -1,21 +1,5 @@
-import { cubeCode, type Cube } from './cubes.js';
-import {
-  CERTIFICATE_CUBES,
-  ORGANIZATION_CUBES,
-  REVOCATION_CUBES,
-  SIGNING_ACCOUNT_CUBES,
-  TRANSITION_CUBES,
-} from './cubes.js';
-import {
-  DIMENSIONS,
-  HISTORY_TRANSITIONS,
-  ISSUANCE_COUNTERS,
-  issuanceEvents,
-  organizationEvents,
-  TRANSITION_COUNTERS,
-  transitionEvents,
-  transitionsOf,
-} from './events.js';
+import { AGGREGATES, cubeCode, type AggregateTable, type Cube } from './cubes.js';
+import { DIMENSIONS, HISTORY_TRANSITIONS, issuanceEvents, organizationEvents, transitionEvents, transitionsOf } from './events.js';
 
 /*
  * The SQL that keeps the aggregate tables of migrations/006_stats_aggregates.ts: the fold
@@ -286,50 +270,30 @@ const quarterOf = (day: string) => `date_trunc('quarter', ${day}::timestamp)::da
 /** The first day of the year of a day (SQL date). */
 const yearOf = (day: string) => `date_trunc('year', ${day}::timestamp)::date`;
 
-const DIMENSION_LIST = [...DIMENSIONS];
-const DIMENSION_SQL = DIMENSION_LIST.join(', ');
+const DIMENSION_SQL = DIMENSIONS.join(', ');
 
-/** An aggregate table: its keys, the sums it keeps of its events, and its cubes. */
+/** An aggregate table (src/stats/cubes.ts AGGREGATES) and the sums it keeps of its events. */
 interface Aggregate {
-  table: string;
+  table: AggregateTable;
   keys: readonly string[];
   sums: Record<string, string>;
   cubes: readonly Cube[];
 }
 
-const ISSUANCE: Aggregate = {
-  table: 'stats_certificates',
-  keys: DIMENSION_LIST,
-  sums: Object.fromEntries(ISSUANCE_COUNTERS.map((c) => [c, `sum(e.${c})`])),
-  cubes: CERTIFICATE_CUBES,
-};
-const TRANSITIONS: Aggregate = {
-  table: 'stats_transitions',
-  keys: DIMENSION_LIST,
-  sums: Object.fromEntries(TRANSITION_COUNTERS.map((c) => [c, `sum(e.${c})`])),
-  cubes: TRANSITION_CUBES,
-};
-const ORGANIZATION_ISSUANCE: Aggregate = {
-  table: 'stats_certificates_org',
-  keys: ['organization_id', ...DIMENSION_LIST],
-  sums: { issued: 'count(*)' },
-  cubes: ORGANIZATION_CUBES,
-};
-const REVOCATIONS: Aggregate = {
-  table: 'stats_revocations',
-  keys: ['reason', ...DIMENSION_LIST],
-  sums: { revoked: 'count(*)' },
-  cubes: REVOCATION_CUBES,
-};
-const SIGNING_ACCOUNTS: Aggregate = {
-  table: 'stats_signing_accounts',
-  keys: ['organization_id', 'sector', 'province'],
-  sums: { accounts: 'count(*)' },
-  cubes: SIGNING_ACCOUNT_CUBES,
+/** Aggregate `table`, each counter summed from the events' own (`sum`) or counting them (`count`, one counter). */
+const aggregateOf = (table: AggregateTable, each: 'sum' | 'count'): Aggregate => {
+  const { keys, counters, cubes } = AGGREGATES[table];
+  return { table, keys, cubes, sums: Object.fromEntries(counters.map((c) => [c, each === 'sum' ? `sum(e.${c})` : 'count(*)'])) };
 };
 
+const ISSUANCE = aggregateOf('stats_certificates', 'sum');
+const TRANSITIONS = aggregateOf('stats_transitions', 'sum');
+const ORGANIZATION_ISSUANCE = aggregateOf('stats_certificates_org', 'count');
+const REVOCATIONS = aggregateOf('stats_revocations', 'count');
+const SIGNING_ACCOUNTS = aggregateOf('stats_signing_accounts', 'count');
+
 /** The aggregate tables. */
-export const AGGREGATE_TABLES = [ISSUANCE, TRANSITIONS, ORGANIZATION_ISSUANCE, REVOCATIONS, SIGNING_ACCOUNTS].map((a) => a.table);
+export const AGGREGATE_TABLES = Object.keys(AGGREGATES) as AggregateTable[];
 
 /** The cubes of an aggregate that keep running totals, under `options`. */
 const runningTotalCubes = (a: Aggregate, options: MaintenanceOptions) => (options.runningTotals ? a.cubes.filter((c) => c.runningTotals) : []);

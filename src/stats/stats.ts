@@ -2,16 +2,8 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Principal } from '../auth/principal.js';
-import { foldPending, listOrganizationNames, sumAggregates, type AggregateTable, type KeyColumn } from '../db/stats-repo.js';
-import {
-  CERTIFICATE_CUBES,
-  ORGANIZATION_CUBES,
-  REVOCATION_CUBES,
-  SIGNING_ACCOUNT_CUBES,
-  smallestCube,
-  TRANSITION_CUBES,
-  type Cube,
-} from './cubes.js';
+import { foldPending, listOrganizationNames, sumAggregates, type KeyColumn } from '../db/stats-repo.js';
+import { AGGREGATES, smallestCube, type AggregateTable, type Cube } from './cubes.js';
 import { decompose, decomposeByRunningTotals, nextDay, rowsPerCell, type Grain } from './periods.js';
 
 /**
@@ -139,7 +131,7 @@ export class StatisticsService {
       expired: 'sum(s.expiring - s.expired_revoked)',
       suspended: 'sum(s.suspended)',
     };
-    const counters = ['issued', 'expiring', 'revoked', 'expired_revoked', 'suspended'];
+    const counters = [...AGGREGATES.stats_certificates.counters, ...AGGREGATES.stats_transitions.counters];
     const rows = await this.sum(['stats_certificates', 'stats_transitions'], query.groupBy, window, sums, counters);
     const total: StatusCounts = { issued: 0, active: 0, suspended: 0, revoked: 0, expired: 0 };
     const withActive = rows.map((row) => {
@@ -265,21 +257,13 @@ function sortForPeople<Row extends Record<string, unknown>>(rows: Row[], groupBy
 }
 
 const CUBE_DIMENSIONS = new Set(['reason', 'holder', 'medium', 'sector', 'province', 'issuer', 'organization_id']);
-const CUBES: Record<AggregateTable, readonly Cube[]> = {
-  stats_certificates: CERTIFICATE_CUBES,
-  stats_transitions: TRANSITION_CUBES,
-  stats_certificates_org: ORGANIZATION_CUBES,
-  stats_revocations: REVOCATION_CUBES,
-  stats_signing_accounts: SIGNING_ACCOUNT_CUBES,
-};
 /** Grouping keys read from another column of the aggregate rows. */
 const KEY_COLUMNS: Record<string, string> = { currentProvince: 'province', organization: 'organization_id' };
 
 /** The smallest cube of `table` that keeps the dimensions `groupBy` needs. */
 function cubeFor(table: AggregateTable, groupBy: string[]): Cube {
-  const cubes = CUBES[table];
   const dimensions = groupBy.map((k) => KEY_COLUMNS[k] ?? k).filter((k) => CUBE_DIMENSIONS.has(k));
-  return smallestCube(cubes, dimensions);
+  return smallestCube(AGGREGATES[table].cubes, dimensions);
 }
 
 /** Vietnam's calendar day (UTC+7) of an instant, as the aggregate tables count days. */
