@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { statementName } from './prepared.js';
 
 /**
  * Inserts many rows with one parameter: a JSON array expanded by jsonb_populate_recordset. Binding
@@ -17,9 +18,8 @@ export async function insertJsonRows(trx: Knex.Transaction, table: string, rows:
     return out;
   });
   const json = JSON.stringify(hexed);
-  const result = await trx.raw(
-    `insert into ?? (${columns}) select ${columns} from jsonb_populate_recordset(null::??, ?::jsonb)${skipConflicts ? ' on conflict do nothing returning id' : ''}`,
-    [table, table, json],
-  );
+  // The table is the caller's constant, never input; the text is fixed by table and columns.
+  const sql = `insert into "${table}" (${columns}) select ${columns} from jsonb_populate_recordset(null::"${table}", ?::jsonb)${skipConflicts ? ' on conflict do nothing returning id' : ''}`;
+  const result = await trx.raw(sql, [json]).options({ name: statementName(sql) });
   return skipConflicts ? (result.rows as Array<{ id: string }>).map((r) => r.id) : [];
 }

@@ -2,8 +2,10 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
+import { checkStatsLayout } from './stats/layout.js';
 
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+/** Where the migration files are. */
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 interface MigrationModule {
   up(knex: Knex): Promise<void>;
@@ -28,8 +30,12 @@ const migrationSource: Knex.MigrationSource<string> = {
   },
 };
 
-/** Brings the schema up to date; returns the names of the migrations it ran. */
+/**
+ * Brings the schema up to date and checks that the statistics layout it holds is the code's
+ * (throws StatsLayoutMismatch if not); returns the names of the migrations it ran.
+ */
 export async function migrateLatest(knex: Knex): Promise<string[]> {
   const [, names] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+  await checkStatsLayout(knex);
   return names;
 }

@@ -47,7 +47,8 @@ describe('npm start on the embedded database', () => {
     const port = await freePort();
     const first = startProcess({ PORT: String(port), KYSO_ADMIN_PASSWORD: 'embedded-admin-pw' });
     await waitFor(() => /kyso listening/.test(first.output()), 'start-up');
-    expect(first.output()).toMatch(/database migrated/);
+    // from the pre-migrated template npm install makes (src/db/embedded-template.ts), else migrated here
+    expect(first.output()).toMatch(/embedded database created from the pre-migrated template|database migrated/);
     expect(first.output()).toMatch(/development root and issuing CA created/);
     expect(existsSync(path.join(dataDir, 'certs-dev', 'dev-issuing.pem'))).toBe(true);
 
@@ -81,7 +82,7 @@ describe('npm start on the embedded database', () => {
     // a restart keeps the data and the CA
     const third = startProcess({ PORT: String(port) });
     await waitFor(() => /kyso listening/.test(third.output()), 'restart');
-    expect(third.output()).not.toMatch(/CA created/);
+    expect(third.output()).not.toMatch(/CA created|pre-migrated template/);
     const again = await fetch(`${base}/api/v1/organizations/${org.id}`, { headers: auth });
     expect(again.status).toBe(200); // the session survived the restart too
     third.child.kill('SIGTERM');
