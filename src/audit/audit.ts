@@ -2,14 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import type { Actor } from '../auth/principal.js';
-import {
-  auditRowsAscending,
-  insertAuditRows,
-  listAuditRows,
-  lockAuditHead,
-  type AuditQuery,
-  type AuditRow,
-} from '../db/audit-repo.js';
+import { insertAuditEvents, listAuditRows, type AuditQuery, type AuditRow, type NewAuditRow } from '../db/audit-repo.js';
 
 /** A state change to record: what was done to which target, with details for the reader. */
 export interface AuditEvent {
@@ -19,9 +12,10 @@ export interface AuditEvent {
 }
 
 /**
- * Appends events to the hash-chained audit log inside the caller's transaction, so the trail
- * holds exactly the changes that commit. Each event's hash covers its content and the
- * previous event's hash; `verifyAuditChain` recomputes them.
+ * Appends events to the audit log inside the caller's transaction, so the trail holds exactly
+ * the changes that commit. Writers take no lock and never wait on one another: the sequencer
+ * (`AuditSequencer`) chains committed events within a second, hashing each over its content
+ * and its predecessor's hash, and signs a checkpoint over each chained stretch.
  */
 export async function recordAudit(
   trx: Knex.Transaction,
@@ -31,34 +25,26 @@ export async function recordAudit(
 ): Promise<void> {
   const list = Array.isArray(events) ? (events as readonly AuditEvent[]) : [events as AuditEvent];
   if (list.length === 0) return;
-  const head = await lockAuditHead(trx);
   const at = clock.now();
-  let prev = head.hash;
-  let seq = head.seq;
-  const rows: AuditRow[] = list.map((event) => {
-    seq += 1;
-    const row: Omit<AuditRow, 'hash'> = {
-      seq,
-      at,
-      actor_id: actor.principal?.id ?? null,
-      actor_username: actor.principal?.username ?? null,
-      actor_role: actor.principal?.role ?? null,
-      action: event.action,
-      target_type: event.target?.type ?? null,
-      target_id: event.target?.id ?? null,
-      ip: actor.ip,
-      // Hash exactly what jsonb will hold: a Date becomes its ISO string, undefined disappears.
-      details: event.details ? (JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>) : {},
-      prev_hash: prev,
-    };
-    prev = hashEvent(row);
-    return { ...row, hash: prev };
-  });
-  await insertAuditRows(trx, rows);
+  const rows: NewAuditRow[] = list.map((event) => ({
+    at,
+    actor_id: actor.principal?.id ?? null,
+    actor_username: actor.principal?.username ?? null,
+    actor_role: actor.principal?.role ?? null,
+    action: event.action,
+    target_type: event.target?.type ?? null,
+    target_id: event.target?.id ?? null,
+    ip: actor.ip,
+    details: event.details ?? {},
+  }));
+  await insertAuditEvents(trx, rows);
 }
 
-/** SHA-256 over the previous hash and a canonical JSON of the event's fields. */
-function hashEvent(row: Omit<AuditRow, 'hash'>): string {
+/**
+ * SHA-256 over the previous hash and a canonical JSON of the event's fields, as stored. `seq` is
+ * the event's own number (given at append); its place in the chain is fixed by `prev_hash`.
+ */
+export function hashEvent(row: Omit<AuditRow, 'hash' | 'chain_seq' | 'prev_hash'>, prevHash: string): string {
   const canonical = canonicalJson({
     seq: Number(row.seq),
     at: new Date(row.at).toISOString(),
@@ -71,7 +57,7 @@ function hashEvent(row: Omit<AuditRow, 'hash'>): string {
     ip: row.ip,
     details: row.details,
   });
-  return createHash('sha256').update(row.prev_hash).update(canonical).digest('hex');
+  return createHash('sha256').update(prevHash).update(canonical).digest('hex');
 }
 
 /** JSON with object keys sorted at every level, so jsonb's key reordering does not change hashes. */
@@ -114,32 +100,4 @@ export async function listAudit(
     })),
     nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.seq) : null,
   };
-}
-
-/** Recomputes the chain; `firstBrokenSeq` is the first event whose link or content was altered. */
-export async function verifyAuditChain(
-  knex: Knex,
-): Promise<{ ok: boolean; checked: number; firstBrokenSeq?: number }> {
-  let prev = '0'.repeat(64);
-  let after = 0;
-  let checked = 0;
-  for (;;) {
-    const rows = await auditRowsAscending(knex, after, 5000);
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      const seq = Number(row.seq);
-      const expectedSeq = after + 1;
-      if (seq !== expectedSeq || row.prev_hash !== prev || hashEvent(row) !== row.hash) {
-        return { ok: false, checked, firstBrokenSeq: seq !== expectedSeq ? expectedSeq : seq };
-      }
-      prev = row.hash;
-      after = seq;
-      checked += 1;
-    }
-  }
-  const head = await knex('audit_head').where({ id: 1 }).first('seq', 'hash');
-  if (Number(head.seq) !== after || head.hash !== prev) {
-    return { ok: false, checked, firstBrokenSeq: after + 1 };
-  }
-  return { ok: true, checked };
 }

@@ -20,28 +20,6 @@ export interface CrlRow {
   der: Buffer;
 }
 
-/**
- * The id of the latest certificate status change. Every revocation, suspension and resumption
- * writes a row in the same transaction, so when this number has not moved no status has changed.
- */
-export async function latestStatusChange(knex: Knex): Promise<number> {
-  const row = await knex('certificate_status_changes').max({ id: 'id' }).first();
-  return Number(row?.id ?? 0);
-}
-
-/**
- * Calls `onChange` at each commit that inserted certificate status changes (the NOTIFY trigger of
- * migration 003), when the database delivers notifications in step with commits: the embedded
- * PGlite runs in this process and calls back before the commit returns. Returns false for a
- * PostgreSQL server, where other instances write too and the counter is read instead.
- */
-export async function listenForStatusChanges(knex: Knex, onChange: () => void): Promise<boolean> {
-  const pglite = (knex.client as { pglite?: { listen(channel: string, callback: () => void): Promise<unknown> } }).pglite;
-  if (!pglite) return false;
-  await pglite.listen('kyso_status_changes', onChange);
-  return true;
-}
-
 /** Revoked and suspended certificates of a CA that have not expired by `at` (RFC 5280 §3.3 lets expired entries go). */
 export function notActiveCertificates(knex: Knex, caId: string, at: Date): Promise<CertificateStatusRow[]> {
   return knex('certificates')
@@ -52,21 +30,51 @@ export function notActiveCertificates(knex: Knex, caId: string, at: Date): Promi
     .select('serial', 'status', 'revoked_at', 'revocation_reason', 'suspended_at');
 }
 
-/** Status rows of the given serials issued by a CA (serials it never issued are simply missing). */
+/**
+ * Status rows of the given serials issued by a CA (serials it never issued are simply missing):
+ * end-entity certificates, and the CA's own service certificates (TSA, OCSP responders) and
+ * subordinate CAs, which kyso never revokes (api.md "Public PKI endpoints": the responder knows
+ * every certificate its CA issued, so validators checking the TSA get `good`, not `unknown`).
+ */
 export function certificateStatuses(knex: Knex, caId: string, serials: readonly string[]): Promise<CertificateStatusRow[]> {
   return knex('certificates')
     .where({ issuer_ca_id: caId })
     .whereIn('serial', serials)
-    .select('serial', 'status', 'revoked_at', 'revocation_reason', 'suspended_at');
+    .select('serial', 'status', 'revoked_at', 'revocation_reason', 'suspended_at')
+    .unionAll(
+      (q) =>
+        void q
+          .from('certificate_authorities')
+          .where({ parent_id: caId })
+          .whereIn('serial', serials)
+          .select(
+            'serial',
+            knex.raw("'active' as status"),
+            knex.raw('null::timestamptz as revoked_at'),
+            knex.raw('null::text as revocation_reason'),
+            knex.raw('null::timestamptz as suspended_at'),
+          ),
+    );
 }
 
-/** The CRL with the highest number a CA has issued, if any. */
+/** The CRL with the highest number a CA has issued, without its DER (`der` is empty), if any. */
 export async function latestCrl(knex: Knex, caId: string): Promise<CrlRow | undefined> {
-  const row = await knex<CrlRow>('crls').where({ ca_id: caId }).orderBy('crl_number', 'desc').first();
-  return row && { ...row, crl_number: Number(row.crl_number), der: Buffer.from(row.der) };
+  const row = await knex<CrlRow>('crls')
+    .where({ ca_id: caId })
+    .orderBy('crl_number', 'desc')
+    .first('ca_id', 'crl_number', 'this_update', 'next_update', 'entries_digest', 'entry_count');
+  return row && { ...row, crl_number: Number(row.crl_number), der: Buffer.alloc(0) };
 }
 
-/** Stores an issued CRL. */
-export async function insertCrl(trx: Knex.Transaction, row: CrlRow): Promise<void> {
-  await trx('crls').insert(row);
+/** The DER of one stored CRL. */
+export async function crlDer(knex: Knex, caId: string, crlNumber: number): Promise<Buffer> {
+  const row = await knex('crls').where({ ca_id: caId, crl_number: crlNumber }).first('der');
+  if (!row) throw new Error(`CRL ${crlNumber} of CA ${caId} is not stored`);
+  return Buffer.from(row.der as Uint8Array);
+}
+
+/** Stores an issued CRL unless its number is taken already; returns whether it was stored. */
+export async function insertCrl(trx: Knex.Transaction, row: CrlRow): Promise<boolean> {
+  const inserted = await trx('crls').insert(row).onConflict(['ca_id', 'crl_number']).ignore().returning('crl_number');
+  return inserted.length > 0;
 }

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Authority, CertificateAuthorities } from '../ca/authorities.js';
 import type { Clock } from '../clock.js';
-import { certificateStatuses } from '../db/revocation-repo.js';
+import { certificateStatuses, type CertificateStatusRow } from '../db/revocation-repo.js';
+import type { ChangedSerials } from '../db/status-notifications.js';
 import {
   encodeOcspError,
   encodeOcspResponse,
@@ -19,39 +21,74 @@ import {
 import type { OcspResponders } from './responders.js';
 import { revocationOf, type StatusChanges } from './status.js';
 
-/** How long a response is valid (nextUpdate − thisUpdate). Revocation is visible at once to clients that ask again. */
-export const OCSP_VALIDITY_MS = 3600 * 1000;
 /**
- * A response without nonce is served again, unchanged, for this long unless a status changes; HTTP
- * caches get the same bound (max-age), so a revocation reaches GET clients within a minute.
+ * How long a response is valid (nextUpdate − thisUpdate). Clients may keep a response this long,
+ * so it stays short; every instance answers a committed change within a second.
  */
-const REUSE_MS = 60 * 1000;
-/** Bounds of the in-memory caches; each is simply emptied when full. */
-const MAX_CACHED = 50_000;
+export const OCSP_VALIDITY_MS = 3600 * 1000;
+/** A pre-produced answer is produced again once this much of its validity is gone. */
+const RENEW_AFTER_MS = OCSP_VALIDITY_MS / 2;
+/** How often pre-produced answers are looked over: those asked for are renewed ahead of time, the rest dropped. */
+const RENEW_CHECK_MS = 60_000;
+/**
+ * Longest an HTTP cache (a CDN) may keep a GET answer (max-age, RFC 5019 §6.2): a revocation then
+ * reaches clients behind a cache within a minute, while the cache takes the load.
+ */
+export const HTTP_MAX_AGE_MS = 60_000;
+/** Most answers kept pre-produced; the oldest go first. */
+const MAX_PRE_PRODUCED = 100_000;
 
 const MALFORMED = encodeOcspError(OcspResponseStatus.malformedRequest);
 const INTERNAL_ERROR = encodeOcspError(OcspResponseStatus.internalError);
 
-/** A DER OCSPResponse and, for responses without a nonce, how long HTTP caches may keep it. */
+/** A DER OCSPResponse; for a pre-produced one (no nonce, one CertID), what HTTP caching headers need. */
 export interface OcspAnswer {
   readonly der: Buffer;
-  /** Seconds HTTP caches may keep it, for Cache-Control on GET (RFC 5019 §6.2); undefined when not cacheable. */
-  readonly maxAgeSeconds?: number;
-  readonly producedAt?: Date;
+  readonly cache?: {
+    readonly thisUpdate: Date;
+    readonly nextUpdate: Date;
+    /** Quoted entity tag over the DER, for ETag / If-None-Match. */
+    readonly etag: string;
+  };
 }
 
 const HASHES: readonly CertIdHash[] = ['sha1', 'sha256', 'sha384', 'sha512'];
 
+/** A signed answer about one CertID, kept and served as is until its status changes or it is renewed. */
+interface PreProduced {
+  readonly der: Buffer;
+  readonly status: CertStatus;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  readonly etag: string;
+  readonly ca: Authority;
+  readonly certId: OcspCertId;
+  /** Asked for since it was produced: worth renewing. */
+  used: boolean;
+}
+
 /**
  * The OCSP responder (RFC 6960): answers good, revoked (suspended = certificateHold) or unknown
- * for each CertID, signed by the CA's delegated responder. Encoded statuses and nonce-less
- * responses are kept in memory for a minute at most, and dropped as soon as a status changes.
+ * for each CertID, signed by the CA's delegated responder.
+ *
+ * Requests without nonce about one certificate — what RFC 5019 clients and CDNs send — get a
+ * pre-produced answer: signed once, kept in memory per CertID, produced again at once when that
+ * certificate's status change commits (StatusChanges names the serials) and ahead of its
+ * nextUpdate while it is still asked for. Answers are produced on first request rather than for
+ * every certificate at start-up, which would sign millions of answers nobody asks for. Requests
+ * with a nonce, or several CertIDs, are signed fresh. While the status listener is not proven
+ * alive, each answer's status is read from the database again first (the kept signature is
+ * reused when the status is the same).
  */
 export class OcspResponder {
   private issuers = new Map<string, Authority>();
-  private readonly singles = new Map<string, CachedSingle>();
-  private readonly responses = new Map<string, { der: Buffer; producedAt: Date }>();
-  private counter = -1;
+  /** `authorities.version` the index was built from: a rollover or an imported CA rebuilds it. */
+  private issuersVersion = -1;
+  /** By CertID DER (latin1): the answer, and the serial index used to drop what a change touches. */
+  private readonly answers = new Map<string, PreProduced>();
+  private readonly keysBySerial = new Map<string, Set<string>>();
+  private readonly producing = new Map<string, { generation: number; entry: Promise<PreProduced | undefined> }>();
+  private renewTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly knex: Knex,
@@ -60,24 +97,28 @@ export class OcspResponder {
     private readonly responders: OcspResponders,
     private readonly changes: StatusChanges,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    changes.subscribe((serials) => this.changed(serials));
+  }
+
+  /** Starts renewing pre-produced answers ahead of their nextUpdate. */
+  start(): void {
+    this.renewTimer ??= setInterval(() => {
+      this.renewDue().catch((err: unknown) => this.logger.error({ err }, 'renewing pre-produced OCSP answers failed'));
+    }, RENEW_CHECK_MS);
+    this.renewTimer.unref();
+  }
+
+  /** Stops the renewal timer. */
+  stop(): void {
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
+  }
 
   /** Answers a DER OCSPRequest. Never throws: bad requests get malformedRequest, failures internalError. */
   async respond(requestDer: Buffer): Promise<OcspAnswer> {
     try {
-      const counter = await this.changes.latest();
-      if (counter > this.counter) {
-        this.counter = counter;
-        this.singles.clear();
-        this.responses.clear();
-      }
-      const now = this.clock.now();
-      // A request without nonce asked again gets the same response: looked up before parsing.
-      const key = requestDer.toString('latin1');
-      const cached = this.responses.get(key);
-      if (cached && now.getTime() - cached.producedAt.getTime() < REUSE_MS) {
-        return { ...cached, maxAgeSeconds: secondsUntil(cached.producedAt.getTime() + REUSE_MS, now) };
-      }
+      await this.authorities.refresh();
       let request;
       try {
         request = parseOcspRequest(requestDer);
@@ -85,40 +126,155 @@ export class OcspResponder {
         if (err instanceof MalformedOcspRequest) return { der: MALFORMED };
         throw err;
       }
+      const now = this.clock.now();
       const issuers = request.certIds.map((id) => this.issuerOf(id));
       // One response has one signer: the responder of the first CA kyso holds; CertIDs of other
       // issuers are unknown to it. A request about no CA of kyso's is answered by the issuing CA's.
       const ca = issuers.find((a) => a !== undefined) ?? this.authorities.issuing();
-      const singles = await this.singleResponses(ca, request.certIds, issuers, now, counter);
-      const responder = await this.responders.forCa(ca);
-      const producedAt = wholeSeconds(now);
-      const data = encodeResponseData(responder.identity, producedAt, singles.map((s) => s.der), request.nonce);
-      const der = encodeOcspResponse(responder.identity, data, await responder.signer.sign(data));
-      if (request.nonce) return { der };
-      const answer = { der, producedAt };
-      if (this.counter === counter) {
-        if (this.responses.size >= MAX_CACHED) this.responses.clear();
-        this.responses.set(key, answer);
+      const only = request.certIds.length === 1 ? request.certIds[0]! : undefined;
+      if (!request.nonce && only?.serial && issuers[0]) {
+        const entry = await this.preProduced(ca, only, now);
+        if (entry) {
+          entry.used = true;
+          return { der: entry.der, cache: entry };
+        }
       }
-      return { ...answer, maxAgeSeconds: secondsUntil(producedAt.getTime() + REUSE_MS, now) };
+      const statuses = await this.statuses(ca, request.certIds, issuers);
+      const responder = await this.responders.forCa(ca);
+      const thisUpdate = wholeSeconds(now);
+      const nextUpdate = new Date(thisUpdate.getTime() + OCSP_VALIDITY_MS);
+      const singles = request.certIds.map((id, i) => encodeSingleResponse({ certId: id.der, status: statuses[i]!, thisUpdate, nextUpdate }));
+      const data = encodeResponseData(responder.identity, thisUpdate, singles, request.nonce);
+      return { der: encodeOcspResponse(responder.identity, data, await responder.signer.sign(data)) };
     } catch (err) {
       this.logger.error({ err }, 'OCSP request failed');
       return { der: INTERNAL_ERROR };
     }
   }
 
+  /**
+   * The pre-produced answer for one CertID of `ca`, produced now if there is none current; undefined
+   * for a serial kyso never issued (answered `unknown`, never kept: a later issuance shows at once).
+   */
+  private async preProduced(ca: Authority, certId: OcspCertId, now: Date): Promise<PreProduced | undefined> {
+    const key = certId.der.toString('latin1');
+    const kept = this.answers.get(key);
+    if (!this.changes.trusted()) {
+      // Changes may go unheard: check the status, reuse the signature only if it still says so.
+      const [row] = await certificateStatuses(this.knex, ca.row.id, [certId.serial!]);
+      if (!row) return undefined;
+      const status = statusOf(row);
+      if (kept && sameStatus(kept.status, status) && current(kept, now)) return kept;
+      return this.sign(ca, certId, status, now);
+    }
+    if (kept && current(kept, now)) return kept;
+    const generation = this.changes.generation;
+    const inFlight = this.producing.get(key);
+    if (inFlight && inFlight.generation === generation) return inFlight.entry;
+    const entry = this.produce(ca, certId, now, generation);
+    const pending = { generation, entry };
+    this.producing.set(key, pending);
+    entry
+      .finally(() => {
+        if (this.producing.get(key) === pending) this.producing.delete(key);
+      })
+      .catch(() => undefined);
+    return entry;
+  }
+
+  /** Reads the status, signs the answer and keeps it unless a change was heard meanwhile. */
+  private async produce(ca: Authority, certId: OcspCertId, now: Date, generation: number): Promise<PreProduced | undefined> {
+    const [row] = await certificateStatuses(this.knex, ca.row.id, [certId.serial!]);
+    if (!row) return undefined;
+    const entry = await this.sign(ca, certId, statusOf(row), now);
+    if (this.changes.generation === generation && this.changes.trusted()) this.keep(entry);
+    return entry;
+  }
+
+  private async sign(ca: Authority, certId: OcspCertId, status: CertStatus, now: Date): Promise<PreProduced> {
+    const responder = await this.responders.forCa(ca);
+    const thisUpdate = wholeSeconds(now);
+    const nextUpdate = new Date(thisUpdate.getTime() + OCSP_VALIDITY_MS);
+    const single = encodeSingleResponse({ certId: certId.der, status, thisUpdate, nextUpdate });
+    const data = encodeResponseData(responder.identity, thisUpdate, [single], undefined);
+    const der = encodeOcspResponse(responder.identity, data, await responder.signer.sign(data));
+    const etag = `"${createHash('sha256').update(der).digest('base64url').slice(0, 27)}"`;
+    return { der, status, thisUpdate, nextUpdate, etag, ca, certId, used: false };
+  }
+
+  private keep(entry: PreProduced): void {
+    const key = entry.certId.der.toString('latin1');
+    this.forget(key);
+    if (this.answers.size >= MAX_PRE_PRODUCED) this.forget(this.answers.keys().next().value!);
+    this.answers.set(key, entry);
+    const serial = entry.certId.serial!;
+    const keys = this.keysBySerial.get(serial);
+    if (keys) keys.add(key);
+    else this.keysBySerial.set(serial, new Set([key]));
+  }
+
+  private forget(key: string): PreProduced | undefined {
+    const entry = this.answers.get(key);
+    if (!entry) return undefined;
+    this.answers.delete(key);
+    const keys = this.keysBySerial.get(entry.certId.serial!);
+    keys?.delete(key);
+    if (keys?.size === 0) this.keysBySerial.delete(entry.certId.serial!);
+    return entry;
+  }
+
+  /** A committed status change: drop what it touches, and produce again at once what was asked for. */
+  private changed(serials: ChangedSerials): void {
+    if (serials === 'all') {
+      this.answers.clear();
+      this.keysBySerial.clear();
+      return;
+    }
+    const again: PreProduced[] = [];
+    for (const serial of serials) {
+      for (const key of this.keysBySerial.get(serial) ?? []) {
+        const entry = this.forget(key);
+        if (entry?.used) again.push(entry);
+      }
+    }
+    if (again.length) void this.reproduce(again);
+  }
+
+  /** Produces answers again (after a change, or ahead of nextUpdate); failures leave them to the next request. */
+  private async reproduce(entries: readonly PreProduced[]): Promise<void> {
+    const now = this.clock.now();
+    await Promise.all(
+      entries.map((e) =>
+        this.preProduced(e.ca, e.certId, now).catch((err: unknown) => this.logger.warn({ err }, 'producing an OCSP answer again failed')),
+      ),
+    );
+  }
+
+  /** Renews answers still asked for before RENEW_AFTER_MS is reached; drops the others. */
+  private async renewDue(): Promise<void> {
+    const due = this.clock.now().getTime() + RENEW_CHECK_MS;
+    const renew: PreProduced[] = [];
+    for (const [key, entry] of this.answers) {
+      if (entry.thisUpdate.getTime() + RENEW_AFTER_MS > due) continue;
+      this.forget(key);
+      if (entry.used) renew.push(entry);
+    }
+    for (let i = 0; i < renew.length; i += 1000) await this.reproduce(renew.slice(i, i + 1000));
+  }
+
   /** The CA a CertID names by its issuer name and key hashes, if kyso holds it. */
   private issuerOf(id: OcspCertId): Authority | undefined {
     if (!id.hashAlgorithm) return undefined;
-    if (this.issuers.size === 0) this.indexIssuers();
+    if (this.issuersVersion !== this.authorities.version) this.indexIssuers();
     return this.issuers.get(`${id.hashAlgorithm}:${id.issuerNameHash.toString('hex')}:${id.issuerKeyHash.toString('hex')}`);
   }
 
-  /** Indexes the CAs by their CertID hashes; the set of CAs is fixed once kyso has started. */
+  /** Indexes the CAs kyso holds keys of by their CertID hashes (an external root answers for itself). */
   private indexIssuers(): void {
     const issuers = new Map<string, Authority>();
+    this.issuersVersion = this.authorities.version;
     for (const ca of this.authorities.all()) {
-      if (ca.kind !== 'root' && ca.kind !== 'issuing') continue;
+      if ((ca.kind !== 'root' && ca.kind !== 'issuing') || !ca.hasKey) continue;
       for (const hash of HASHES) {
         const { nameHash, keyHash } = issuerHashes(hash, ca.subjectDer, ca.signer.publicKeyInfo);
         issuers.set(`${hash}:${nameHash.toString('hex')}:${keyHash.toString('hex')}`, ca);
@@ -128,57 +284,40 @@ export class OcspResponder {
   }
 
   /**
-   * The encoded SingleResponse of each CertID: from memory when answered in the last minute and no
-   * status has changed since, the rest looked up in one query.
+   * The status of each CertID: from a kept answer while changes are heard, the rest in one query;
+   * unknown for CertIDs of other issuers and serials kyso never issued.
    */
-  private async singleResponses(
-    ca: Authority,
-    ids: readonly OcspCertId[],
-    issuers: ReadonlyArray<Authority | undefined>,
-    now: Date,
-    counter: number,
-  ): Promise<CachedSingle[]> {
-    const thisUpdate = wholeSeconds(now);
-    const single = (id: OcspCertId, status: CertStatus): CachedSingle => ({
-      der: encodeSingleResponse({ certId: id.der, status, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + OCSP_VALIDITY_MS) }),
-      thisUpdate,
-    });
-    const result = ids.map((id, i) => {
-      if (issuers[i]?.row.id !== ca.row.id || !id.serial) return single(id, { kind: 'unknown' });
-      const cached = this.singles.get(id.der.toString('latin1'));
-      return cached && now.getTime() - cached.thisUpdate.getTime() < REUSE_MS ? cached : undefined;
+  private async statuses(ca: Authority, ids: readonly OcspCertId[], issuers: ReadonlyArray<Authority | undefined>): Promise<CertStatus[]> {
+    const trusted = this.changes.trusted();
+    const result = ids.map((id, i): CertStatus | undefined => {
+      if (issuers[i]?.row.id !== ca.row.id || !id.serial) return UNKNOWN;
+      return trusted ? this.answers.get(id.der.toString('latin1'))?.status : undefined;
     });
     const missing = ids.filter((_, i) => result[i] === undefined).map((id) => id.serial!);
-    if (missing.length === 0) return result as CachedSingle[];
+    if (missing.length === 0) return result as CertStatus[];
     const rows = new Map((await certificateStatuses(this.knex, ca.row.id, missing)).map((r) => [r.serial, r]));
     return ids.map((id, i) => {
       if (result[i]) return result[i];
       const row = rows.get(id.serial!);
-      // A serial kyso never issued is unknown; it is not cached, so a later issuance shows at once.
-      if (!row) return single(id, { kind: 'unknown' });
-      const revocation = revocationOf(row);
-      const answer = single(
-        id,
-        revocation ? { kind: 'revoked', revocationTime: revocation.at, reasonCode: revocation.reasonCode } : { kind: 'good' },
-      );
-      if (this.counter === counter) {
-        if (this.singles.size >= MAX_CACHED) this.singles.clear();
-        this.singles.set(id.der.toString('latin1'), answer);
-      }
-      return answer;
+      return row ? statusOf(row) : UNKNOWN;
     });
   }
 }
 
-/** An encoded SingleResponse and the thisUpdate it carries. */
-interface CachedSingle {
-  readonly der: Buffer;
-  readonly thisUpdate: Date;
+const UNKNOWN: CertStatus = { kind: 'unknown' };
+
+/** The OCSP status a stored row stands for. */
+function statusOf(row: CertificateStatusRow): CertStatus {
+  const revocation = revocationOf(row);
+  return revocation ? { kind: 'revoked', revocationTime: revocation.at, reasonCode: revocation.reasonCode } : { kind: 'good' };
 }
+
+function sameStatus(a: CertStatus, b: CertStatus): boolean {
+  if (a.kind !== 'revoked' || b.kind !== 'revoked') return a.kind === b.kind;
+  return a.revocationTime.getTime() === b.revocationTime.getTime() && a.reasonCode === b.reasonCode;
+}
+
+/** Whether a kept answer may still be served (renewal normally replaces it well before). */
+const current = (entry: PreProduced, now: Date) => now.getTime() < entry.thisUpdate.getTime() + RENEW_AFTER_MS;
 
 const wholeSeconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
-
-/** Whole seconds from `now` until `at` (ms), never negative. */
-function secondsUntil(at: number, now: Date): number {
-  return Math.max(0, Math.floor((at - now.getTime()) / 1000));
-}

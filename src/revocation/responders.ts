@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit.js';
 import type { Authority, CertificateAuthorities } from '../ca/authorities.js';
 import { issueServiceCertificate } from '../ca/service-certificate.js';
 import type { Clock } from '../clock.js';
+import type { KeyVault, ServiceKeyMaker } from '../keys/vault.js';
 import { insertCas, listCas } from '../db/ca-repo.js';
 import { NULL } from '../pki/der.js';
 import { extKeyUsageValue, keyUsageValue, KeyUsageBit } from '../pki/extensions.js';
@@ -11,7 +12,7 @@ import { decodeName, firstValue } from '../pki/name.js';
 import { responderIdentity, type ResponderIdentity } from '../pki/ocsp.js';
 import { OID } from '../pki/oids.js';
 import type { RandomSource } from '../pki/serial.js';
-import type { KeyObjectSigner } from '../pki/signer.js';
+import type { Signer } from '../pki/signer.js';
 
 /**
  * Validity of a delegated responder certificate. It carries id-pkix-ocsp-nocheck, so nobody can
@@ -26,7 +27,7 @@ export interface DelegatedResponder {
   readonly ca: Authority;
   readonly responder: Authority;
   readonly identity: ResponderIdentity;
-  readonly signer: KeyObjectSigner;
+  readonly signer: Signer;
   readonly notAfter: Date;
 }
 
@@ -43,7 +44,7 @@ export class OcspResponders {
     private readonly knex: Knex,
     private readonly clock: Clock,
     private readonly authorities: CertificateAuthorities,
-    private readonly masterKey: Buffer,
+    private readonly vault: KeyVault,
     private readonly random: RandomSource,
     private readonly logger: Logger,
   ) {}
@@ -80,36 +81,38 @@ export class OcspResponders {
   }
 
   private async issueMissing(): Promise<void> {
-    const changed = await this.knex.transaction(async (trx) => {
-      // Instances starting together must not both issue responders.
-      await trx.raw('select pg_advisory_xact_lock(7215003)');
-      const now = this.clock.now();
-      const rows = await listCas(trx);
-      const current = (caId: string) =>
-        rows.some((r) => r.kind === 'ocsp' && r.parent_id === caId && r.not_after.getTime() - RENEW_BEFORE_MS > now.getTime());
-      const needing = this.authorities.all().filter((a) => (a.kind === 'root' || a.kind === 'issuing') && !current(a.row.id));
-      const created = await Promise.all(needing.map((ca) => this.issueResponder(ca, now)));
-      // Another instance may have issued them: then only this instance's copy of the CAs is behind.
-      const loaded = new Set(this.authorities.all().map((a) => a.row.id));
-      if (created.length === 0) return rows.some((r) => r.kind === 'ocsp' && !loaded.has(r.id));
-      await insertCas(trx, created);
-      await recordAudit(
-        trx,
-        this.clock,
-        { principal: null, ip: null },
-        created.map((row) => ({
-          action: 'ocsp-responder.create',
-          target: { type: 'ca', id: row.name },
-          details: { subject: row.subject_dn, serial: row.serial, notAfter: row.not_after },
-        })),
-      );
-      return true;
-    });
+    const changed = await this.vault.withNewServiceKeys((generate) =>
+      this.knex.transaction(async (trx) => {
+        // Instances starting together must not both issue responders.
+        await trx.raw('select pg_advisory_xact_lock(7215003)');
+        const now = this.clock.now();
+        const rows = await listCas(trx);
+        const current = (caId: string) =>
+          rows.some((r) => r.kind === 'ocsp' && r.parent_id === caId && r.not_after.getTime() - RENEW_BEFORE_MS > now.getTime());
+        const needing = this.authorities.all().filter((a) => (a.kind === 'root' || a.kind === 'issuing') && a.hasKey && !current(a.row.id));
+        const created = await Promise.all(needing.map((ca) => this.issueResponder(ca, now, generate)));
+        // Another instance may have issued them: then only this instance's copy of the CAs is behind.
+        const loaded = new Set(this.authorities.all().map((a) => a.row.id));
+        if (created.length === 0) return rows.some((r) => r.kind === 'ocsp' && !loaded.has(r.id));
+        await insertCas(trx, created);
+        await recordAudit(
+          trx,
+          this.clock,
+          { principal: null, ip: null },
+          created.map((row) => ({
+            action: 'ocsp-responder.create',
+            target: { type: 'ca', id: row.name },
+            details: { subject: row.subject_dn, serial: row.serial, notAfter: row.not_after },
+          })),
+        );
+        return true;
+      }),
+    );
     if (changed) await this.authorities.load();
     this.index();
   }
 
-  private issueResponder(ca: Authority, now: Date) {
+  private issueResponder(ca: Authority, now: Date, generate: ServiceKeyMaker) {
     const caName = firstValue(decodeName(ca.subjectDer), OID.commonName) ?? ca.name;
     return issueServiceCertificate(
       ca,
@@ -125,7 +128,7 @@ export class OcspResponders {
         validityMs: RESPONDER_VALIDITY_MS,
         name: (serial) => `${ca.name}-ocsp-${serial.slice(0, 12)}`,
       },
-      { now, masterKey: this.masterKey, random: this.random },
+      { now, generate, random: this.random },
     );
   }
 

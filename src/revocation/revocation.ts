@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CertificateAuthorities } from '../ca/authorities.js';
 import type { Clock } from '../clock.js';
+import type { KeyVault } from '../keys/vault.js';
 import type { RandomSource } from '../pki/serial.js';
 import { CrlPublisher } from './crls.js';
 import { OcspResponder } from './ocsp.js';
@@ -13,27 +14,40 @@ export interface Revocation {
   readonly crls: CrlPublisher;
   readonly ocsp: OcspResponder;
   readonly responders: OcspResponders;
+  /** Committed status changes, heard by this process (one listening connection serves every cache). */
+  readonly changes: StatusChanges;
+  /** Stops listening for status changes (before the database closes). */
+  close(): Promise<void>;
+  /** Starts listening for status changes and issues missing responder certificates (start-up, after the CAs load). */
+  start(): Promise<void>;
 }
 
-/** Wires CRLs and OCSP over one status-change counter; responder certificates are issued at start-up. */
+/** Wires CRLs and OCSP over one status-change listener; responder certificates are issued at start-up. */
 export function createRevocation(deps: {
   knex: Knex;
   clock: Clock;
   random: RandomSource;
   logger: Logger;
-  masterKey: Buffer;
+  vault: KeyVault;
   authorities: CertificateAuthorities;
 }): Revocation {
-  const { knex, clock, random, logger, masterKey, authorities } = deps;
-  const changes = new StatusChanges(knex);
-  const responders = new OcspResponders(knex, clock, authorities, masterKey, random, logger);
-  authorities.onStart(async () => {
-    await changes.start();
-    await responders.ensure();
-  });
+  const { knex, clock, random, logger, vault, authorities } = deps;
+  const changes = new StatusChanges(knex, logger);
+  const responders = new OcspResponders(knex, clock, authorities, vault, random, logger);
+  const ocsp = new OcspResponder(knex, clock, authorities, responders, changes, logger);
   return {
     crls: new CrlPublisher(knex, clock, authorities, changes),
-    ocsp: new OcspResponder(knex, clock, authorities, responders, changes, logger),
+    ocsp,
     responders,
+    changes,
+    close: () => {
+      ocsp.stop();
+      return changes.close();
+    },
+    start: async () => {
+      await changes.start();
+      await responders.ensure();
+      ocsp.start();
+    },
   };
 }

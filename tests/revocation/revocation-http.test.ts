@@ -136,6 +136,84 @@ describe('CRL and OCSP over HTTP, checked by openssl', () => {
     }
   });
 
+  it('counts the OCSP requests answered before Express in /metrics, under the routes Express gives them', async () => {
+    const reqFile = path.join(dir, 'metrics-req.der');
+    await openssl(['ocsp', '-issuer', issuingPem, '-cert', leafPem.good!, '-no_nonce', '-reqout', reqFile]);
+    const request = readFileSync(reqFile);
+    const counted = async () => {
+      const text = (await t.http().get('/metrics')).text;
+      const count = (series: string) => Number(new RegExp(`^kyso_http_requests_total\\{${series}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return {
+        get: count('method="GET",route="/pki/ocsp/\\*base64req",status="200"'),
+        post: count('method="POST",route="/pki/ocsp",status="200"'),
+        timed: /^kyso_http_request_duration_seconds_count\{method="GET",route="\/pki\/ocsp\/\*base64req"\} \d+$/m.test(text),
+      };
+    };
+    const before = await counted();
+    for (let i = 0; i < 3; i++) {
+      expect((await t.http().get(`/pki/ocsp/${encodeURIComponent(request.toString('base64'))}`).buffer(true).parse(binary)).status).toBe(200);
+    }
+    const post = await t.http().post('/pki/ocsp').set('Content-Type', 'application/ocsp-request').send(request).buffer(true).parse(binary);
+    expect(post.status).toBe(200);
+    const after = await counted();
+    expect(after.get - before.get).toBe(3);
+    expect(after.post - before.post).toBe(1);
+    expect(after.timed).toBe(true);
+  });
+
+  it('serves pre-produced GET answers with RFC 5019 caching headers, produced again when the status changes', async () => {
+    const certificate = await issueTestCertificate(t, organizationId);
+    const certPem = writePem(dir, 'pre-produced.pem', certificate.der);
+    const reqFile = path.join(dir, 'pre-produced-req.der');
+    await openssl(['ocsp', '-issuer', issuingPem, '-cert', certPem, '-no_nonce', '-reqout', reqFile]);
+    const request = readFileSync(reqFile);
+    const get = (headers: Record<string, string> = {}) =>
+      t.http().get(`/pki/ocsp/${encodeURIComponent(request.toString('base64'))}`).set(headers).buffer(true).parse(binary);
+    const verify = async (der: Buffer) => {
+      const respFile = path.join(dir, 'pre-produced-resp.der');
+      writeFileSync(respFile, der);
+      return opensslAll(['ocsp', '-reqin', reqFile, '-respin', respFile, '-issuer', issuingPem, '-cert', certPem, '-CAfile', rootPem, '-resp_text']);
+    };
+
+    const first = await get();
+    expect(first.status).toBe(200);
+    const maxAge = Number(/^max-age=(\d+), public, no-transform, must-revalidate$/.exec(first.headers['cache-control'])![1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(60);
+    const lastModified = Date.parse(first.headers['last-modified']);
+    const expires = Date.parse(first.headers.expires);
+    expect(Math.abs(expires - Date.parse(first.headers.date) - maxAge * 1000)).toBeLessThanOrEqual(1000);
+    expect(first.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    const text = await verify(first.body as Buffer);
+    expect(text).toContain('Response verify OK');
+    expect(text).toMatch(/pre-produced\.pem: good/);
+    // thisUpdate is what Last-Modified says.
+    expect(Date.parse(/This Update: (.*)/.exec(text)![1]!)).toBe(lastModified);
+
+    // Pre-produced: the same bytes again, for GET and for a nonce-less POST; a revalidation is a 304.
+    const again = await get();
+    expect((again.body as Buffer).equals(first.body as Buffer)).toBe(true);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    const post = await t.http().post('/pki/ocsp').set('Content-Type', 'application/ocsp-request').send(request).buffer(true).parse(binary);
+    expect((post.body as Buffer).equals(first.body as Buffer)).toBe(true);
+    expect(post.headers['cache-control']).toBe('no-store');
+    const notModified = await get({ 'If-None-Match': first.headers.etag });
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.etag).toBe(first.headers.etag);
+    // A nonce request is signed fresh, and never marked cacheable.
+    const nonce = await opensslAll(['ocsp', '-issuer', issuingPem, '-cert', certPem, '-url', `${t.url}/pki/ocsp`, '-CAfile', rootPem]);
+    expect(nonce).toContain('Response verify OK');
+    expect(nonce).not.toContain('WARNING: no nonce in response');
+
+    await changeStatus(t, certificate, 'revoke', 'keyCompromise');
+    const revoked = await get({ 'If-None-Match': first.headers.etag });
+    expect(revoked.status).toBe(200);
+    expect(revoked.headers.etag).not.toBe(first.headers.etag);
+    const revokedText = await verify(revoked.body as Buffer);
+    expect(revokedText).toContain('Response verify OK');
+    expect(revokedText).toMatch(/pre-produced\.pem: revoked/);
+  });
+
   it('signs with a delegated responder certificate and answers SHA-256 CertIDs and several at once', async () => {
     const text = await ocsp('good', ['-sha256', '-cert', leafPem.revoked!, '-resp_text']);
     expect(text).toContain('Response verify OK');
