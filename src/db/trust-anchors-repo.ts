@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isUuid } from './ids.js';
 
 /** A row of `trust_anchors`: a CA certificate of another PKI that kyso trusts. */
 export interface TrustAnchorRow {
@@ -26,8 +27,17 @@ export function listTrustAnchors(knex: Knex): Promise<TrustAnchorRow[]> {
 }
 
 /** The trust anchor with this id, if any. */
-export function findTrustAnchor(knex: Knex, id: string): Promise<TrustAnchorRow | undefined> {
-  return knex<TrustAnchorRow>('trust_anchors').where({ id }).first();
+export async function findTrustAnchor(knex: Knex, id: string): Promise<TrustAnchorRow | undefined> {
+  return isUuid(id) ? knex<TrustAnchorRow>('trust_anchors').where({ id }).first() : undefined;
+}
+
+/**
+ * Deletes a trust anchor. The certificates imported under it stay: their link to the anchor is
+ * cleared (the audit event of the deletion keeps which anchor it was).
+ */
+export async function deleteTrustAnchor(knex: Knex, id: string): Promise<void> {
+  await knex('certificates').where({ trust_anchor_id: id }).update({ trust_anchor_id: null });
+  await knex('trust_anchors').where({ id }).delete();
 }
 
 /** The trust anchor with this SHA-256 fingerprint, if any. */

@@ -1,9 +1,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { createHash } from 'node:crypto';
-import { ensurePkijsEngine, toArrayBuffer } from './engine.js';
+import { toArrayBuffer } from './engine.js';
 import type { ExtensionSpec } from './extensions.js';
-import { nameAttributes, formatName, type NameAttribute } from './name.js';
 import type { Signer } from './signer.js';
 
 /** Everything that goes into a certificate's TBSCertificate, already encoded where it is DER. */
@@ -63,52 +61,6 @@ export function pkijsTemplate(template: CertificateTemplate, signer: Signer): pk
 function pkijsTime(date: Date): pkijs.Time {
   const seconds = new Date(Math.floor(date.getTime() / 1000) * 1000);
   return new pkijs.Time({ type: date.getUTCFullYear() >= 2050 ? 1 : 0, value: seconds });
-}
-
-/** The facts kyso reads from a certificate to store and display it. */
-export interface CertificateSummary {
-  /** Lowercase hex without leading zeros, as `openssl x509 -serial` prints it but lowercased. */
-  readonly serial: string;
-  readonly subject: NameAttribute[];
-  readonly issuer: NameAttribute[];
-  readonly subjectDn: string;
-  readonly issuerDn: string;
-  readonly notBefore: Date;
-  readonly notAfter: Date;
-  /** SHA-256 of the DER, lowercase hex. */
-  readonly fingerprint: string;
-  readonly isCa: boolean;
-  /** DER of the subject and issuer Names, for exact comparison and CertID hashing. */
-  readonly subjectDer: Buffer;
-  readonly issuerDer: Buffer;
-  readonly publicKeyInfo: Buffer;
-}
-
-/** Parses a DER certificate; throws on anything that is not one. */
-export function parseCertificate(der: Uint8Array): pkijs.Certificate {
-  ensurePkijsEngine();
-  return pkijs.Certificate.fromBER(toArrayBuffer(der));
-}
-
-/** Summarizes a parsed certificate. */
-export function summarizeCertificate(der: Uint8Array, cert = parseCertificate(der)): CertificateSummary {
-  const basic = cert.extensions?.find((e) => e.extnID === '2.5.29.19')?.parsedValue as
-    | pkijs.BasicConstraints
-    | undefined;
-  return {
-    serial: serialHex(new Uint8Array(cert.serialNumber.valueBlock.valueHexView)),
-    subject: nameAttributes(cert.subject),
-    issuer: nameAttributes(cert.issuer),
-    subjectDn: formatName(nameAttributes(cert.subject)),
-    issuerDn: formatName(nameAttributes(cert.issuer)),
-    notBefore: cert.notBefore.value,
-    notAfter: cert.notAfter.value,
-    fingerprint: createHash('sha256').update(der).digest('hex'),
-    isCa: Boolean(basic?.cA),
-    subjectDer: Buffer.from(cert.subject.toSchema().toBER()),
-    issuerDer: Buffer.from(cert.issuer.toSchema().toBER()),
-    publicKeyInfo: Buffer.from(cert.subjectPublicKeyInfo.toSchema().toBER()),
-  };
 }
 
 /** Lowercase hex of a serial's magnitude without leading zeros (`0` for zero). */

@@ -1,10 +1,22 @@
 import { createPublicKey, verify as nodeVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { BadRequest, Refused } from '../errors.js';
 import { bitString, integer, sequence, tlv } from './der.js';
-import { childrenOf, contentOf, DerError, encodingOf, expectTag, readOid, readWhole } from './der-reader.js';
+import { children, childrenOf, content, DerError, expectTag, raw, readOid, readWhole } from './der-reader.js';
 import { OID } from './oids.js';
+import { MalformedInput, RefusedInput } from './errors.js';
 import { derFromPemOrDer } from './pem.js';
 import type { Signer } from './signer.js';
+
+/** The named curves src/pki reads keys on. */
+export type NamedCurve = 'P-256' | 'P-384';
+
+/**
+ * Which keys a caller accepts (the caller's policy, as data): RSA moduli from `rsaBits.min` to
+ * `rsaBits.max` bits, ECDSA on `curves`.
+ */
+export interface KeyPolicy {
+  readonly rsaBits: { readonly min: number; readonly max: number };
+  readonly curves: readonly NamedCurve[];
+}
 
 /** What kyso takes from a PKCS#10 request: only the key. The subject comes from the reviewed request. */
 export interface CheckedCsr {
@@ -28,52 +40,52 @@ const CSR_SIGNATURE_HASHES: Record<string, 'sha256' | 'sha384' | 'sha512'> = {
 const SHA1_SIGNATURES = new Set([OID.sha1WithRSAEncryption, OID.ecdsaWithSHA1, '1.2.840.10040.4.3']);
 
 /**
- * Parses a PKCS#10 request (PEM or DER), checks its key against kyso's policy (RSA 2048–4096,
- * ECDSA P-256/P-384) and verifies its self-signature, the proof of possession (RFC 2986 §3).
- * Garbage is a 400; a well-formed CSR kyso will not accept is a 422 that says why. The signature
- * is verified on the libuv thread pool, so a 500-row batch uses every core.
+ * Parses a PKCS#10 request (PEM or DER), checks its key against `policy` and verifies its
+ * self-signature, the proof of possession (RFC 2986 §3). Garbage is MalformedInput; a well-formed
+ * CSR that is not accepted is RefusedInput, saying why (SHA-1 and unknown signature algorithms
+ * are refused). The signature is verified on the libuv thread pool, so a 500-row batch uses every core.
  */
-export async function checkCsr(input: string | Uint8Array): Promise<CheckedCsr> {
+export async function checkCsr(input: string | Uint8Array, policy: KeyPolicy): Promise<CheckedCsr> {
   const der = derFromPemOrDer(input, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
-  if (!der) throw new BadRequest('csr is neither a PEM "CERTIFICATE REQUEST" nor DER/base64 DER');
+  if (!der) throw new MalformedInput('csr is neither a PEM "CERTIFICATE REQUEST" nor DER/base64 DER');
   let info: Buffer, spki: Buffer, signatureOid: string, signature: Buffer;
   try {
     const outer = readWhole(der, 0x30);
-    const [infoTlv, algTlv, sigTlv] = childrenOf(der, outer);
-    const infoFields = childrenOf(der, expectTag(infoTlv, 0x30));
+    const [infoTlv, algTlv, sigTlv] = children(outer);
+    const infoFields = childrenOf(infoTlv, 0x30);
     expectTag(infoFields[0], 0x02);
     expectTag(infoFields[1], 0x30);
     const spkiTlv = expectTag(infoFields[2], 0x30);
-    const [spkiAlg] = childrenOf(der, spkiTlv);
+    const [spkiAlg] = children(spkiTlv);
     expectTag(spkiAlg, 0x30);
-    signatureOid = readOid(der, childrenOf(der, expectTag(algTlv, 0x30))[0]!);
-    const sigBits = contentOf(der, expectTag(sigTlv, 0x03));
+    signatureOid = readOid(childrenOf(algTlv, 0x30)[0]!);
+    const sigBits = content(expectTag(sigTlv, 0x03));
     if (sigBits[0] !== 0) throw new DerError('signature BIT STRING has unused bits');
-    info = encodingOf(der, infoTlv!);
-    spki = Buffer.from(encodingOf(der, spkiTlv));
+    info = raw(infoTlv!);
+    spki = Buffer.from(raw(spkiTlv));
     signature = sigBits.subarray(1);
   } catch (err) {
-    if (err instanceof DerError) throw new BadRequest(`csr is not a PKCS#10 request: ${err.message}`);
+    if (err instanceof DerError) throw new MalformedInput(`csr is not a PKCS#10 request: ${err.message}`);
     throw err;
   }
-  const { key, description } = checkPublicKey(spki);
-  if (SHA1_SIGNATURES.has(signatureOid)) throw new Refused('the CSR is signed with SHA-1, which is refused; sign it with SHA-256 or stronger');
+  const { key, description } = checkPublicKey(spki, policy);
+  if (SHA1_SIGNATURES.has(signatureOid)) throw new RefusedInput('the CSR is signed with SHA-1, which is refused; sign it with SHA-256 or stronger');
   const hash = CSR_SIGNATURE_HASHES[signatureOid];
-  if (!hash) throw new Refused(`the CSR's signature algorithm ${signatureOid} is not accepted (use RSA PKCS#1 v1.5 or ECDSA with SHA-256/384/512)`);
+  if (!hash) throw new RefusedInput(`the CSR's signature algorithm ${signatureOid} is not accepted (use RSA PKCS#1 v1.5 or ECDSA with SHA-256/384/512)`);
   const ecdsa = signatureOid.startsWith('1.2.840.10045.');
   if (ecdsa !== (key.asymmetricKeyType === 'ec')) {
-    throw new Refused(`the CSR's signature algorithm does not match its ${description} key`);
+    throw new RefusedInput(`the CSR's signature algorithm does not match its ${description} key`);
   }
   const verified = await new Promise<boolean>((resolve, reject) =>
     nodeVerify(hash, info, { key, dsaEncoding: 'der' }, signature, (err, ok) => (err ? reject(err) : resolve(ok))),
   );
   if (!verified) {
-    throw new Refused('the CSR signature does not verify: no proof of possession of the private key');
+    throw new RefusedInput('the CSR signature does not verify: no proof of possession of the private key');
   }
   return { der, publicKeyInfo: spki, keyDescription: description };
 }
 
-/** A public key as kyso's policy sees it, read from the DER alone. */
+/** A public key as a key policy sees it, read from the DER alone. */
 export interface PublicKeyDescription {
   /** `RSA-2048`, `EC-P-256`, … */
   readonly description: string;
@@ -81,33 +93,39 @@ export interface PublicKeyDescription {
   readonly jwk?: JsonWebKey;
 }
 
-const NAMED_CURVES: Record<string, { name: 'P-256' | 'P-384'; size: number }> = {
+const NAMED_CURVES: Record<string, { name: NamedCurve; size: number }> = {
   [OID.secp256r1]: { name: 'P-256', size: 32 },
   [OID.secp384r1]: { name: 'P-384', size: 48 },
 };
 
 /**
- * Checks a SubjectPublicKeyInfo against kyso's policy (RSA 2048–4096, ECDSA P-256/P-384) by reading
- * its DER — no key import, so it costs microseconds where OpenSSL 3's decoder costs a signature's
- * worth (measured: createPublicKey from DER ≈ 2 × an ECDSA verify). 422 naming the problem.
+ * Checks a SubjectPublicKeyInfo against `policy` by reading its DER — no key import, so it costs
+ * microseconds where OpenSSL 3's decoder costs a signature's worth (measured: createPublicKey from
+ * DER ≈ 2 × an ECDSA verify). RefusedInput naming the problem.
  */
-export function describePublicKey(spki: Uint8Array): PublicKeyDescription {
+export function describePublicKey(spki: Uint8Array, policy: KeyPolicy): PublicKeyDescription {
+  const curves = policy.curves.join(' or ');
+  const accepted = `RSA ${policy.rsaBits.min}–${policy.rsaBits.max} or ECDSA ${policy.curves.join('/')}`;
   let algorithm: string, parameter: string | undefined, bits: Buffer;
   try {
-    const [alg, bitString] = childrenOf(spki, readWhole(spki, 0x30));
-    const [algOid, params] = childrenOf(spki, expectTag(alg, 0x30));
-    algorithm = readOid(spki, algOid!);
-    parameter = params?.tag === 0x06 ? readOid(spki, params) : undefined;
-    const content = contentOf(spki, expectTag(bitString, 0x03));
-    if (content[0] !== 0) throw new DerError('public key BIT STRING has unused bits');
-    bits = content.subarray(1);
+    const [alg, bitString] = children(readWhole(spki, 0x30));
+    const [algOid, params] = childrenOf(alg, 0x30);
+    algorithm = readOid(algOid!);
+    parameter = params?.tag === 0x06 ? readOid(params) : undefined;
+    const keyBits = content(expectTag(bitString, 0x03));
+    if (keyBits[0] !== 0) throw new DerError('public key BIT STRING has unused bits');
+    bits = keyBits.subarray(1);
   } catch (err) {
-    if (err instanceof DerError) throw new Refused(`the public key does not parse: ${err.message}`);
+    if (err instanceof DerError) throw new RefusedInput(`the public key does not parse: ${err.message}`);
     throw err;
   }
   if (algorithm === OID.ecPublicKey) {
-    const curve = parameter ? NAMED_CURVES[parameter] : undefined;
-    if (!curve) throw new Refused(`EC curve ${parameter ? (CURVE_NAMES[parameter] ?? parameter) : 'with explicit parameters'} is not accepted: use P-256 or P-384`);
+    const known = parameter ? NAMED_CURVES[parameter] : undefined;
+    const curve = known && policy.curves.includes(known.name) ? known : undefined;
+    if (!curve) {
+      const name = parameter ? (CURVE_NAMES[parameter] ?? known?.name ?? parameter) : 'with explicit parameters';
+      throw new RefusedInput(`EC curve ${name} is not accepted: use ${curves}`);
+    }
     const uncompressed = bits[0] === 0x04 && bits.length === 1 + 2 * curve.size;
     const b64 = (from: number) => bits.subarray(from, from + curve.size).toString('base64url');
     return {
@@ -118,33 +136,33 @@ export function describePublicKey(spki: Uint8Array): PublicKeyDescription {
   if (algorithm === OID.rsaEncryption) {
     let modulus: Buffer, exponent: Buffer;
     try {
-      const [n, e] = childrenOf(bits, readWhole(bits, 0x30));
-      modulus = contentOf(bits, expectTag(n, 0x02));
-      exponent = contentOf(bits, expectTag(e, 0x02));
+      const [n, e] = children(readWhole(bits, 0x30));
+      modulus = content(expectTag(n, 0x02));
+      exponent = content(expectTag(e, 0x02));
     } catch (err) {
-      if (err instanceof DerError) throw new Refused(`the RSA public key does not parse: ${err.message}`);
+      if (err instanceof DerError) throw new RefusedInput(`the RSA public key does not parse: ${err.message}`);
       throw err;
     }
     while (modulus.length > 1 && modulus[0] === 0) modulus = modulus.subarray(1);
     const size = (modulus.length - 1) * 8 + (32 - Math.clz32(modulus[0]!));
-    if (size < 2048) throw new Refused(`RSA key of ${size} bits is too weak: at least 2048 bits are required`);
-    if (size > 4096) throw new Refused(`RSA key of ${size} bits is not accepted: at most 4096 bits`);
+    if (size < policy.rsaBits.min) throw new RefusedInput(`RSA key of ${size} bits is too weak: at least ${policy.rsaBits.min} bits are required`);
+    if (size > policy.rsaBits.max) throw new RefusedInput(`RSA key of ${size} bits is not accepted: at most ${policy.rsaBits.max} bits`);
     return { description: `RSA-${size}`, jwk: { kty: 'RSA', n: modulus.toString('base64url'), e: exponent.toString('base64url') } };
   }
   const name = KEY_ALGORITHM_NAMES[algorithm] ?? algorithm;
-  throw new Refused(`${name} keys are not accepted: use RSA 2048–4096 or ECDSA P-256/P-384`);
+  throw new RefusedInput(`${name} keys are not accepted: use ${accepted}`);
 }
 const CURVE_NAMES: Record<string, string> = { '1.3.132.0.35': 'secp521r1 (P-521)', '1.3.132.0.10': 'secp256k1', '1.2.840.10045.3.1.1': 'prime192v1 (P-192)', '1.3.132.0.33': 'secp224r1 (P-224)' };
 const KEY_ALGORITHM_NAMES: Record<string, string> = { '1.3.101.112': 'ed25519', '1.3.101.113': 'ed448', '1.2.840.10040.4.1': 'dsa', '1.3.101.110': 'x25519' };
 
-/** The key behind a SubjectPublicKeyInfo if kyso's policy accepts it, else a 422 naming the problem. */
-export function checkPublicKey(spki: Uint8Array): { key: KeyObject; description: string } {
-  const { description, jwk } = describePublicKey(spki);
+/** The key behind a SubjectPublicKeyInfo if `policy` accepts it, else RefusedInput naming the problem. */
+export function checkPublicKey(spki: Uint8Array, policy: KeyPolicy): { key: KeyObject; description: string } {
+  const { description, jwk } = describePublicKey(spki, policy);
   try {
     const key = jwk ? createPublicKey({ key: jwk, format: 'jwk' }) : createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
     return { key, description };
   } catch {
-    throw new Refused(`the ${description} public key is not valid (not a point on the curve, or malformed)`);
+    throw new RefusedInput(`the ${description} public key is not valid (not a point on the curve, or malformed)`);
   }
 }
 

@@ -65,7 +65,6 @@ export function integer(value: number | bigint): Buffer {
 
 export const utf8String = (s: string): Buffer => tlv(0x0c, Buffer.from(s, 'utf8'));
 export const printableString = (s: string): Buffer => tlv(0x13, Buffer.from(s, 'latin1'));
-export const ia5String = (s: string): Buffer => tlv(0x16, Buffer.from(s, 'latin1'));
 export const octetString = (bytes: Uint8Array): Buffer => tlv(0x04, bytes);
 export const boolean = (value: boolean): Buffer => Buffer.from([0x01, 0x01, value ? 0xff : 0x00]);
 export const NULL = Buffer.from([0x05, 0x00]);

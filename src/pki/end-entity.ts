@@ -1,6 +1,6 @@
-import { accessExtensions } from '../ca/urls.js';
 import { bitString, explicit, implicitPrimitive, oid, sequence, tlv, unsignedInteger, x509Time } from './der.js';
 import {
+  accessExtensions,
   authorityKeyIdentifierValue,
   encodeExtension,
   extKeyUsageValue,
@@ -8,6 +8,7 @@ import {
   KeyUsageBit,
   keyUsageValue,
   subjectKeyIdentifierValue,
+  type AccessUrls,
   type ExtensionSpec,
 } from './extensions.js';
 import { OID } from './oids.js';
@@ -23,8 +24,6 @@ export interface EndEntityExtensionProfile {
 
 /** The issuing CA as the end-entity encoder needs it. */
 export interface EndEntityIssuer {
-  /** URL-safe CA name, used in the CRL and caIssuers URLs. */
-  readonly name: string;
   /** DER of the CA certificate's subject: the issuer field, byte for byte. */
   readonly subjectDer: Uint8Array;
   /** The CA's key identifier, for AuthorityKeyIdentifier. */
@@ -47,15 +46,15 @@ export interface EndEntityFields {
 /**
  * The extensions every certificate of a profile shares: keyUsage digitalSignature+nonRepudiation
  * (critical: these certificates sign documents, they do not encipher), extendedKeyUsage,
- * certificatePolicies, AuthorityKeyIdentifier, CRL distribution point and AIA (OCSP, caIssuers).
+ * certificatePolicies, AuthorityKeyIdentifier, CRL distribution point and AIA (OCSP, caIssuers) at `urls`.
  */
-export function sharedExtensions(profile: EndEntityExtensionProfile, issuer: EndEntityIssuer, publicUrl: string): ExtensionSpec[] {
+export function sharedExtensions(profile: EndEntityExtensionProfile, issuer: EndEntityIssuer, urls: AccessUrls): ExtensionSpec[] {
   return [
     { oid: OID.keyUsage, critical: true, value: keyUsageValue([KeyUsageBit.digitalSignature, KeyUsageBit.nonRepudiation]) },
     { oid: OID.extKeyUsage, critical: false, value: extKeyUsageValue(profile.extendedKeyUsages) },
     { oid: OID.certificatePolicies, critical: false, value: sequence(sequence(oid(profile.policyOid))) },
     { oid: OID.authorityKeyIdentifier, critical: false, value: authorityKeyIdentifierValue(issuer.keyId) },
-    ...accessExtensions(publicUrl, issuer.name, { ocsp: true }),
+    ...accessExtensions(urls),
   ];
 }
 
@@ -74,10 +73,10 @@ export function ownExtensions(fields: Pick<EndEntityFields, 'publicKeyInfo' | 'e
 export function endEntityExtensions(
   profile: EndEntityExtensionProfile,
   issuer: EndEntityIssuer,
-  publicUrl: string,
+  urls: AccessUrls,
   fields: Pick<EndEntityFields, 'publicKeyInfo' | 'email'>,
 ): ExtensionSpec[] {
-  return [...sharedExtensions(profile, issuer, publicUrl), ...ownExtensions(fields)];
+  return [...sharedExtensions(profile, issuer, urls), ...ownExtensions(fields)];
 }
 
 const VERSION_V3 = explicit(0, Buffer.from([0x02, 0x01, 0x02]));
@@ -93,10 +92,10 @@ export class EndEntityEncoder {
   private readonly shared: Buffer;
   private readonly algorithm: Buffer;
 
-  constructor(profile: EndEntityExtensionProfile, issuer: EndEntityIssuer, publicUrl: string) {
+  constructor(profile: EndEntityExtensionProfile, issuer: EndEntityIssuer, urls: AccessUrls) {
     this.algorithm = Buffer.from(issuer.algorithm.identifierDer);
     this.head = Buffer.concat([this.algorithm, issuer.subjectDer]);
-    this.shared = Buffer.concat(sharedExtensions(profile, issuer, publicUrl).map(encodeExtension));
+    this.shared = Buffer.concat(sharedExtensions(profile, issuer, urls).map(encodeExtension));
   }
 
   /** DER TBSCertificate for one certificate. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { bitString, boolean, implicitPrimitive, integer, octetString, oid, sequence } from './der.js';
+import { bitString, boolean, explicit, implicitConstructed, implicitPrimitive, integer, octetString, oid, sequence } from './der.js';
+import { OID } from './oids.js';
 
 /** An X.509 extension: its OID, criticality and the DER of its value (the content of extnValue). */
 export interface ExtensionSpec {
@@ -79,3 +80,25 @@ function skipElement(buf: Buffer, offset: number): number {
   return offset + header + length;
 }
 
+
+/** Where relying parties fetch a CA's CRL, ask OCSP (if it answers for the certificate) and fetch the CA certificate. */
+export interface AccessUrls {
+  readonly crl: string;
+  readonly ocsp?: string;
+  readonly caIssuers: string;
+}
+
+/**
+ * CRL distribution point (RFC 5280 §4.2.1.13) and authority information access (§4.2.2.1)
+ * extensions pointing at `urls`.
+ */
+export function accessExtensions(urls: AccessUrls): ExtensionSpec[] {
+  const uri = (u: string) => implicitPrimitive(6, Buffer.from(u, 'latin1')); // GeneralName uniformResourceIdentifier
+  // DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames } }
+  const crlDp = sequence(sequence(explicit(0, implicitConstructed(0, uri(urls.crl)))));
+  const aia = sequence(...(urls.ocsp ? [sequence(oid(OID.adOcsp), uri(urls.ocsp))] : []), sequence(oid(OID.adCaIssuers), uri(urls.caIssuers)));
+  return [
+    { oid: OID.crlDistributionPoints, critical: false, value: crlDp },
+    { oid: OID.authorityInfoAccess, critical: false, value: aia },
+  ];
+}

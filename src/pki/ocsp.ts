@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { CRL_REASON_CODES } from './crl.js';
-import { bitString, explicit, generalizedTime, oid, octetString, sequence, tlv } from './der.js';
-import { childrenOf, contentOf, DerError, encodingOf, expectTag, readWhole, type Tlv } from './der-reader.js';
+import { serialBytes } from './certificate.js';
+import { bitString, explicit, generalizedTime, oid, octetString, sequence, tlv, unsignedInteger } from './der.js';
+import { children, childrenOf, content, DerError, expectTag, raw, readWhole, type Tlv } from './der-reader.js';
 import { encodeExtension, keyIdentifier, subjectPublicKeyBits } from './extensions.js';
 import { OID } from './oids.js';
+import { readCertificate } from './x509-reader.js';
 
 /**
  * OCSP (RFC 6960) request parsing and response building. Both sit on the hot path of the
@@ -58,59 +60,59 @@ export function parseOcspRequest(der: Buffer): OcspRequest {
 }
 
 function readRequest(der: Buffer): OcspRequest {
-  const [tbs, signature, ...rest] = childrenOf(der, readWhole(der, 0x30));
+  const [tbs, signature, ...rest] = children(readWhole(der, 0x30));
   // optionalSignature [0] may follow: kyso does not require signed requests.
   if (signature) expectTag(signature, 0xa0);
   if (rest.length) throw new DerError('trailing elements in OCSPRequest');
-  const fields = childrenOf(der, expectTag(tbs, 0x30));
+  const fields = childrenOf(tbs, 0x30);
   let i = 0;
   if (fields[i]?.tag === 0xa0) {
-    const version = contentOf(der, expectTag(childrenOf(der, fields[i++]!)[0], 0x02));
+    const version = content(expectTag(children(fields[i++]!)[0], 0x02));
     if (version.length !== 1 || version[0] !== 0) throw new DerError('unsupported OCSPRequest version'); // only v1 (0)
   }
   if (fields[i]?.tag === 0xa1) i++; // requestorName: not used
-  const requests = childrenOf(der, expectTag(fields[i++], 0x30));
+  const requests = childrenOf(fields[i++], 0x30);
   if (requests.length === 0) throw new DerError('empty requestList');
   if (requests.length > MAX_CERT_IDS) throw new DerError(`more than ${MAX_CERT_IDS} CertIDs`);
-  const certIds = requests.map((request) => readCertId(der, request));
+  const certIds = requests.map((request) => readCertId(request));
   let nonce: Buffer | undefined;
   if (fields[i]) {
-    const [extensions, ...more] = childrenOf(der, expectTag(fields[i++], 0xa2));
+    const [extensions, ...more] = childrenOf(fields[i++], 0xa2);
     if (more.length) throw new DerError('trailing elements in requestExtensions');
-    nonce = readNonce(der, expectTag(extensions, 0x30));
+    nonce = readNonce(expectTag(extensions, 0x30));
   }
   if (fields[i]) throw new DerError('trailing elements in TBSRequest');
   return { certIds, nonce };
 }
 
-function readCertId(der: Buffer, request: Tlv): OcspCertId {
-  const [certId, singleRequestExtensions, ...rest] = childrenOf(der, expectTag(request, 0x30));
+function readCertId(request: Tlv): OcspCertId {
+  const [certId, singleRequestExtensions, ...rest] = childrenOf(request, 0x30);
   // singleRequestExtensions [0] may follow the CertID; kyso defines none.
   if (singleRequestExtensions) expectTag(singleRequestExtensions, 0xa0);
   if (rest.length) throw new DerError('trailing elements in Request');
-  const [algorithm, nameHash, keyHash, serial, ...extra] = childrenOf(der, expectTag(certId, 0x30));
+  const [algorithm, nameHash, keyHash, serial, ...extra] = childrenOf(certId, 0x30);
   if (extra.length) throw new DerError('trailing elements in CertID');
-  const algorithmOid = expectTag(childrenOf(der, expectTag(algorithm, 0x30))[0], 0x06);
-  const serialBytes = contentOf(der, expectTag(serial, 0x02));
+  const algorithmOid = expectTag(childrenOf(algorithm, 0x30)[0], 0x06);
+  const serialBytes = content(expectTag(serial, 0x02));
   if (serialBytes.length === 0) throw new DerError('empty serialNumber');
   return {
-    hashAlgorithm: HASH_BY_OID.get(encodingOf(der, algorithmOid).toString('hex')),
-    issuerNameHash: contentOf(der, expectTag(nameHash, 0x04)),
-    issuerKeyHash: contentOf(der, expectTag(keyHash, 0x04)),
+    hashAlgorithm: HASH_BY_OID.get(raw(algorithmOid).toString('hex')),
+    issuerNameHash: content(expectTag(nameHash, 0x04)),
+    issuerKeyHash: content(expectTag(keyHash, 0x04)),
     serial: serialBytes[0]! & 0x80 ? undefined : serialBytes.toString('hex').replace(/^0+/, '') || undefined,
-    der: encodingOf(der, certId!),
+    der: raw(certId!),
   };
 }
 
-function readNonce(der: Buffer, extensions: Tlv): Buffer | undefined {
+function readNonce(extensions: Tlv): Buffer | undefined {
   const nonceOid = oid(OID.ocspNonce);
   let nonce: Buffer | undefined;
-  for (const extension of childrenOf(der, extensions)) {
-    const [id, second, third, ...rest] = childrenOf(der, expectTag(extension, 0x30));
+  for (const extension of children(extensions)) {
+    const [id, second, third, ...rest] = childrenOf(extension, 0x30);
     const value = third ?? second; // critical BOOLEAN may stand between
     if (rest.length || (third && second!.tag !== 0x01)) throw new DerError('bad Extension');
-    if (!encodingOf(der, expectTag(id, 0x06)).equals(nonceOid)) continue;
-    nonce = contentOf(der, expectTag(value, 0x04));
+    if (!raw(expectTag(id, 0x06)).equals(nonceOid)) continue;
+    nonce = content(expectTag(value, 0x04));
     if (nonce.length === 0 || nonce.length > MAX_NONCE_LENGTH) throw new DerError('bad nonce length');
   }
   return nonce;
@@ -232,4 +234,16 @@ export function issuerHashes(
     nameHash: createHash(hash).update(subjectDer).digest(),
     keyHash: createHash(hash).update(subjectPublicKeyBits(publicKeyInfo)).digest(),
   };
+}
+
+/**
+ * A DER OCSPRequest (RFC 6960 §4.1.1) for one certificate, its CertID hashed with SHA-1 as RFC 5019
+ * clients send it, without nonce: what a signer asks its own responder for the PDF's DSS.
+ */
+export function encodeOcspRequest(certificateDer: Uint8Array, issuerDer: Uint8Array): Buffer {
+  const cert = readCertificate(certificateDer);
+  const issuer = readCertificate(issuerDer);
+  const { nameHash, keyHash } = issuerHashes('sha1', issuer.subjectDer, issuer.publicKeyInfo);
+  const certId = sequence(sequence(oid(OID.sha1), tlv(0x05)), octetString(nameHash), octetString(keyHash), unsignedInteger(serialBytes(cert.serial)));
+  return sequence(sequence(sequence(sequence(certId))));
 }

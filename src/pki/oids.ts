@@ -52,4 +52,5 @@ export const OID = {
   ocspNonce: '1.3.6.1.5.5.7.48.1.2',
   ocspBasic: '1.3.6.1.5.5.7.48.1.1',
   anyPolicy: '2.5.29.32.0',
+  anyExtendedKeyUsage: '2.5.29.37.0',
 } as const;

@@ -1,15 +1,20 @@
 import * as asn1js from 'asn1js';
+import { createHash } from 'node:crypto';
 import * as pkijs from 'pkijs';
+import { CMS_OID, CmsSignatureBuilder } from './cms.js';
 import { explicit, generalizedTime, integer, octetString, oid, sequence, unsignedInteger, utf8String } from './der.js';
 import { ensurePkijsEngine, toArrayBuffer } from './engine.js';
 import { keyUsageValue } from './extensions.js';
 import { OID } from './oids.js';
+import { randomSerial, type RandomSource } from './serial.js';
+import type { Signer } from './signer.js';
 
 /**
- * kyso's time-stamp policy. No arc is registered for kyso, so the OID is UUID-based
- * (ITU-T X.667: 2.25.<UUID as an integer>), which needs no registration and cannot collide.
+ * kyso's default time-stamp policy, `<KYSO_POLICY_ARC>.2.1` under the default arc (see
+ * DEFAULT_POLICY_ARC in certificates/profiles.ts). Every arc stays below 2^32: GnuTLS, NSS and
+ * Botan cannot parse the 128-bit arcs of 2.25.<UUID> (issue #13 item 13).
  */
-export const KYSO_TSA_POLICY = '2.25.47460827957128359541552096843508278311';
+export const KYSO_TSA_POLICY = '1.3.6.1.4.1.32473.1.2.1';
 
 const HASH_BY_OID: Record<string, { name: 'sha256' | 'sha384' | 'sha512'; length: number }> = {
   [OID.sha256]: { name: 'sha256', length: 32 },
@@ -50,7 +55,7 @@ export interface TimeStampRequest {
 }
 
 /** Parses a DER TimeStampReq; throws TimeStampRequestError for what must be rejected. */
-export function parseTimeStampRequest(der: Uint8Array): TimeStampRequest {
+export function parseTimeStampRequest(der: Uint8Array, policy: string = KYSO_TSA_POLICY): TimeStampRequest {
   ensurePkijsEngine();
   const asn1 = asn1js.fromBER(toArrayBuffer(der));
   if (asn1.offset === -1 || asn1.offset !== der.length) {
@@ -71,7 +76,7 @@ export function parseTimeStampRequest(der: Uint8Array): TimeStampRequest {
   if (hashedMessage.length !== hash.length) {
     throw new TimeStampRequestError('badDataFormat', `a ${hash.name} imprint has ${hash.length} bytes, not ${hashedMessage.length}`);
   }
-  if (request.reqPolicy && request.reqPolicy !== KYSO_TSA_POLICY) {
+  if (request.reqPolicy && request.reqPolicy !== policy) {
     throw new TimeStampRequestError('unacceptedPolicy', `policy ${request.reqPolicy} is not offered`);
   }
   if (request.extensions?.length) throw new TimeStampRequestError('unacceptedExtension', 'no request extensions are supported');
@@ -91,13 +96,15 @@ export interface TstInfoFields {
   readonly genTime: Date;
   /** DER Name of the TSA, given in the `tsa` field so clients can match the signer. */
   readonly tsaName: Uint8Array;
+  /** The TSA policy OID; KYSO_TSA_POLICY when absent. */
+  readonly policy?: string;
 }
 
 /** DER TSTInfo: policy, imprint, serial, genTime (whole seconds, accuracy ±1 s), nonce, tsa name. */
 export function encodeTstInfo(request: TimeStampRequest, fields: TstInfoFields): Buffer {
   return sequence(
     integer(1),
-    oid(KYSO_TSA_POLICY),
+    oid(fields.policy ?? KYSO_TSA_POLICY),
     request.messageImprint,
     unsignedInteger(fields.serialNumber),
     generalizedTime(fields.genTime),
@@ -127,4 +134,58 @@ export function imprintRequest(hash: 'sha256' | 'sha384' | 'sha512', digest: Uin
     messageImprint: sequence(sequence(oid(hashOid)), octetString(digest)),
     certReq: true,
   };
+}
+
+/** A time-stamping identity: the key, its certificate and the CAs below the root (DER), and its DER Name. */
+export interface TimeStampIdentity {
+  readonly signer: Signer;
+  readonly chain: readonly Uint8Array[];
+  readonly subjectDer: Uint8Array;
+  /** The policy its tokens state and requests may ask for; KYSO_TSA_POLICY when absent. */
+  readonly policy?: string;
+}
+
+/**
+ * Answers TimeStampReqs for one identity (RFC 3161): tokens are CMS SignedData over a TSTInfo,
+ * signed by the fast CMS encoder, carrying the certificates only when the request asks for them.
+ */
+export class TimeStamper {
+  private readonly withCertificates: CmsSignatureBuilder;
+  private readonly withoutCertificates: CmsSignatureBuilder;
+
+  constructor(
+    private readonly identity: TimeStampIdentity,
+    private readonly now: () => Date,
+    private readonly random: RandomSource,
+  ) {
+    const options = { contentType: CMS_OID.tstInfo };
+    this.withCertificates = new CmsSignatureBuilder(identity.signer, identity.chain, options);
+    this.withoutCertificates = new CmsSignatureBuilder(identity.signer, identity.chain, { ...options, embedCertificates: false });
+  }
+
+  /** Answers a DER TimeStampReq with a DER TimeStampResp: a token, or a rejection saying why. */
+  async respond(requestDer: Uint8Array): Promise<Buffer> {
+    let request: TimeStampRequest;
+    try {
+      request = parseTimeStampRequest(requestDer, this.identity.policy);
+    } catch (err) {
+      if (err instanceof TimeStampRequestError) return rejectionResponse(err.failure, err.message);
+      throw err;
+    }
+    return grantedResponse(await this.token(request));
+  }
+
+  /** A TimeStampToken (DER ContentInfo) for a request. */
+  async token(request: TimeStampRequest): Promise<Buffer> {
+    const genTime = this.now();
+    const tstInfo = encodeTstInfo(request, {
+      serialNumber: randomSerial(this.random),
+      genTime,
+      tsaName: this.identity.subjectDer,
+      ...(this.identity.policy ? { policy: this.identity.policy } : {}),
+    });
+    const builder = request.certReq ? this.withCertificates : this.withoutCertificates;
+    const digest = createHash(builder.signer.algorithm.hash).update(tstInfo).digest();
+    return builder.sign({ digest, signingTime: genTime, content: tstInfo });
+  }
 }

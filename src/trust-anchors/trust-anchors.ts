@@ -1,11 +1,12 @@
-import { createHash, createPublicKey, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Actor, Principal } from '../auth/principal.js';
-import { findTrustAnchorByFingerprint, insertTrustAnchor, listTrustAnchors, type TrustAnchorRow } from '../db/trust-anchors-repo.js';
-import { Conflict, Refused } from '../errors.js';
+import { checkAnchorKey } from '../certificates/key-policy.js';
+import { deleteTrustAnchor, findTrustAnchor, findTrustAnchorByFingerprint, insertTrustAnchor, listTrustAnchors, type TrustAnchorRow } from '../db/trust-anchors-repo.js';
+import { Conflict, fromPki, NotFound, Refused } from '../errors.js';
 import { formatName } from '../pki/name.js';
 import { toPem } from '../pki/pem.js';
 import { readCertificateInput, verifyCertificateSignature } from '../pki/x509-reader.js';
@@ -33,13 +34,17 @@ export class TrustAnchorService {
     private readonly clock: Clock,
   ) {}
 
-  /** Adds a trust anchor (admin): a CA certificate (basicConstraints cA); a self-signed one must verify. */
+  /**
+   * Adds a trust anchor (admin): a CA certificate (basicConstraints cA) whose key passes the CSR
+   * key checks, so that import and verification can use it (#13: a key Node cannot parse broke
+   * every import); a self-signed one must verify.
+   */
   async create(actor: Actor, input: { name: string; pem: string }): Promise<TrustAnchorView> {
     requireRole(actor.principal, 'admin');
-    const cert = readCertificateInput(input.pem);
+    const cert = fromPki(() => readCertificateInput(input.pem));
     if (!cert.isCa) throw new Refused('a trust anchor must be a CA certificate (basicConstraints cA=TRUE)');
+    const key = checkAnchorKey(cert.publicKeyInfo);
     if (cert.subjectDer.equals(cert.issuerDer)) {
-      const key = createPublicKey({ key: cert.publicKeyInfo, format: 'der', type: 'spki' });
       if (!(await verifyCertificateSignature(cert, key))) throw new Refused('the self-signed certificate does not verify with its own key');
     }
     const fingerprint = createHash('sha256').update(cert.der).digest('hex');
@@ -65,6 +70,21 @@ export class TrustAnchorService {
         details: { name: row.name, subject: row.subject_dn, fingerprint },
       });
       return toTrustAnchorView(row);
+    });
+  }
+
+  /** Removes a trust anchor (admin); certificates imported under it stay. 404 for an unknown id. */
+  async remove(actor: Actor, id: string): Promise<void> {
+    requireRole(actor.principal, 'admin');
+    await this.knex.transaction(async (trx) => {
+      const row = await findTrustAnchor(trx, id);
+      if (!row) throw new NotFound('no such trust anchor');
+      await deleteTrustAnchor(trx, row.id);
+      await recordAudit(trx, this.clock, actor, {
+        action: 'trust-anchor.delete',
+        target: { type: 'trust-anchor', id: row.id },
+        details: { name: row.name, subject: row.subject_dn, fingerprint: row.fingerprint },
+      });
     });
   }
 

@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OID } from '../../src/pki/oids.js';
+import { toPem } from '../../src/pki/pem.js';
 import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
 import { scratch, type Scratch } from '../support/scratch.js';
 import {
@@ -70,6 +73,7 @@ describe('CMS signatures made by openssl', () => {
 
   it('passes RSA signatures: with attributes, without (-noattr), RSA-PSS, and a P-384 key with SHA-384', async () => {
     const p384 = await kysoSigner(t, tmp, 'Lê Văn Cường', { kind: 'p384' });
+    await recordCertificate(t, organizationId, p384.certDer);
     for (const [signer, extra] of [
       [rsa, []],
       [rsa, ['-noattr']],
@@ -115,7 +119,10 @@ describe('CMS signatures made by openssl', () => {
     expect(before.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' });
     await insertTrustAnchor(t, 'national-root', other.root);
     const after = await verifyJson(t, { document: DOCUMENT, signature });
-    expect(after.body.indication).toBe('TOTAL_PASSED');
+    // Trusted now, but this PKI publishes no CRL or OCSP: INDETERMINATE/TRY_LATER (EN 319 102-1), not TOTAL_PASSED.
+    expect(after.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' });
+    expect(after.body.signatures[0].revocationSource).toBe('none');
+    expect(after.body.signatures[0].reasons[0]).toMatch(/no OCSP responder and no CRL distribution point/);
     expect(after.body.signatures[0].chain).toEqual(['C=VN, CN=NationalRoot Signer, UID=CCCD:079200001234', 'C=VN, O=NationalRoot, CN=NationalRoot Intermediate CA', 'C=VN, O=NationalRoot, CN=NationalRoot Root CA']);
     expect(after.body.signatures[0].signer.uid).toEqual(['CCCD:079200001234']);
     expect(after.body.signatures[0].certificateStatus).toBe('unknown');
@@ -123,7 +130,7 @@ describe('CMS signatures made by openssl', () => {
     const ministry = externalPki(tmp, 'Ministry');
     await insertTrustAnchor(t, 'ministry-intermediate', ministry.intermediate);
     const viaIntermediate = await verifyJson(t, { document: DOCUMENT, signature: opensslSign(tmp, ministry.signer, DOCUMENT) });
-    expect(viaIntermediate.body.indication).toBe('TOTAL_PASSED');
+    expect(viaIntermediate.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' });
     expect(viaIntermediate.body.signatures[0].chain).toHaveLength(2);
   });
 
@@ -159,6 +166,27 @@ describe('CMS signatures made by openssl', () => {
     const encipherOnly = await kysoSigner(t, tmp, 'Key Encipherment Only', { kind: 'rsa', keyUsage: [2] });
     const res = await verifyJson(t, { document: DOCUMENT, signature: opensslSign(tmp, encipherOnly, DOCUMENT) });
     expect(res.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'CHAIN_CONSTRAINTS_FAILURE' });
+  });
+
+  it('refuses a serverAuth-only extendedKeyUsage (CHAIN_CONSTRAINTS_FAILURE), as openssl cms -verify does; documentSigning, emailProtection or any purpose pass', async () => {
+    const serverAuth = await kysoSigner(t, tmp, 'TLS Server Only', { extKeyUsage: ['1.3.6.1.5.5.7.3.1'] });
+    await recordCertificate(t, organizationId, serverAuth.certDer);
+    const signature = opensslSign(tmp, serverAuth, DOCUMENT);
+    const res = await verifyJson(t, { document: DOCUMENT, signature });
+    expect(res.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'CHAIN_CONSTRAINTS_FAILURE' });
+    expect(res.body.signatures[0].reasons[0]).toMatch(/extendedKeyUsage/);
+    // The independent check: openssl refuses the same signer for S/MIME signing.
+    const root = tmp.write('eku-root.pem', toPem(t.kyso.services.authorities.chain(t.kyso.services.authorities.issuing()).at(-1)!.certificateDer, 'CERTIFICATE'));
+    const verify = spawnSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', tmp.write('eku.p7s', signature), '-content', tmp.write('eku.txt', DOCUMENT), '-CAfile', root, '-certfile', serverAuth.chainFile!, '-out', tmp.file('eku.out')], { encoding: 'utf8' });
+    expect(verify.status).not.toBe(0);
+    expect(verify.stderr).toMatch(/unsuitable certificate purpose/);
+
+    for (const purposes of [[OID.kpDocumentSigning], [OID.kpEmailProtection, OID.kpClientAuth], [OID.anyExtendedKeyUsage, '1.3.6.1.5.5.7.3.1']]) {
+      const signer = await kysoSigner(t, tmp, `EKU ${purposes.join(' ')}`, { extKeyUsage: purposes });
+      await recordCertificate(t, organizationId, signer.certDer);
+      const ok = await verifyJson(t, { document: DOCUMENT, signature: opensslSign(tmp, signer, DOCUMENT) });
+      expect(ok.body.indication, purposes.join()).toBe('TOTAL_PASSED');
+    }
   });
 
   it('finds a certificate left out of the CMS (-nocerts) in kyso’s records, and says so when it cannot', async () => {

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Authority } from '../../src/ca/authorities.js';
-import { buildCertificate, summarizeCertificate } from '../../src/pki/certificate.js';
-import { authorityKeyIdentifierValue, basicConstraintsValue, keyUsageValue, KeyUsageBit } from '../../src/pki/extensions.js';
+import { buildCertificate } from '../../src/pki/certificate.js';
+import { certificateFacts } from '../../src/pki/verify/certificate-facts.js';
+import { authorityKeyIdentifierValue, basicConstraintsValue, extKeyUsageValue, keyUsageValue, KeyUsageBit } from '../../src/pki/extensions.js';
 import { encodeName } from '../../src/pki/name.js';
 import { OID } from '../../src/pki/oids.js';
 import { toPem } from '../../src/pki/pem.js';
@@ -38,7 +39,14 @@ export async function kysoSigner(
   t: TestKyso,
   tmp: Scratch,
   name: string,
-  options: { kind?: 'p256' | 'p384' | 'rsa'; notBefore?: Date; notAfter?: Date; uids?: string[]; keyUsage?: number[] } = {},
+  options: {
+    kind?: 'p256' | 'p384' | 'rsa';
+    notBefore?: Date;
+    notAfter?: Date;
+    uids?: string[];
+    keyUsage?: number[];
+    extKeyUsage?: string[];
+  } = {},
 ): Promise<TestSigner> {
   const authorities = t.kyso.services.authorities;
   const issuing = authorities.issuing();
@@ -66,6 +74,7 @@ export async function kysoSigner(
           value: keyUsageValue(options.keyUsage ?? [KeyUsageBit.digitalSignature, KeyUsageBit.nonRepudiation]),
         },
         { oid: OID.authorityKeyIdentifier, critical: false, value: authorityKeyIdentifierValue(issuing.keyId) },
+        ...(options.extKeyUsage ? [{ oid: OID.extKeyUsage, critical: false, value: extKeyUsageValue(options.extKeyUsage) }] : []),
       ],
     },
     issuing.signer,
@@ -79,7 +88,7 @@ export async function kysoSigner(
       `${slug}-chain.pem`,
       authorities.chain(issuing).map((a: Authority) => toPem(a.certificateDer, 'CERTIFICATE')).join(''),
     ),
-    serial: summarizeCertificate(certDer).serial,
+    serial: certificateFacts(certDer).serial,
   };
 }
 
@@ -121,7 +130,7 @@ export function externalPki(tmp: Scratch, prefix: string): { root: Buffer; inter
       certDer: leafDer,
       certFile: f('leaf.pem'),
       chainFile: f('chain.pem'),
-      serial: summarizeCertificate(leafDer).serial,
+      serial: certificateFacts(leafDer).serial,
     },
   };
 }
@@ -137,7 +146,7 @@ export function opensslSign(tmp: Scratch, signer: TestSigner, document: Buffer, 
 
 /** Adds a trust anchor row directly (the trust-anchor endpoint belongs to the certificate lifecycle). */
 export async function insertTrustAnchor(t: TestKyso, name: string, der: Buffer): Promise<void> {
-  const s = summarizeCertificate(der);
+  const s = certificateFacts(der);
   const columns = await t.kyso.services.knex('trust_anchors').columnInfo();
   await t.kyso.services.knex('trust_anchors').insert({
     id: randomUUID(),
@@ -163,7 +172,7 @@ export async function recordCertificate(
   der: Buffer,
   status: { status: 'active' | 'revoked' | 'suspended'; revokedAt?: Date; reason?: string; suspendedAt?: Date } = { status: 'active' },
 ): Promise<void> {
-  const s = summarizeCertificate(der);
+  const s = certificateFacts(der);
   const columns = await t.kyso.services.knex('certificates').columnInfo();
   const optional: Record<string, unknown> = {
     subject: JSON.stringify({ commonName: 'x', uid: [] }),

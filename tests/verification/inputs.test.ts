@@ -99,6 +99,7 @@ describe('bad input', () => {
     const res = await t.http().get('/api/v1/openapi.json');
     const operation = res.body.paths['/api/v1/verify'].post;
     expect(Object.keys(operation.requestBody.content).sort()).toEqual(['application/json', 'multipart/form-data']);
-    expect(operation.security).toBeUndefined();
+    // Public: an explicit empty security requirement (issue #13 item 15).
+    expect(operation.security).toEqual([]);
   });
 });

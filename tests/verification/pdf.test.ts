@@ -64,7 +64,9 @@ describe('signed PDFs made outside kyso', () => {
       ['PDF-PKCS7', ec.serial],
       ['PAdES', rsa.serial],
     ]);
-    expect(res.body.signatures[0].warnings).toContain('the document was changed by an incremental update after this signature');
+    // Only a signature was added after the first: said as such, not as a warning (#11 item 7).
+    expect(res.body.signatures[0]).toMatchObject({ coversWholeDocument: false, modifiedAfter: 'signatures' });
+    expect(res.body.signatures[1]).toMatchObject({ coversWholeDocument: true, modifiedAfter: 'none' });
   });
 
   it('fails a PDF changed after signing with HASH_FAILURE', async () => {

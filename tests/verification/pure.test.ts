@@ -62,6 +62,9 @@ function examineOne(cms: Buffer): Examination {
   return examined.signatures[0]!.exam;
 }
 
+/** kyso's record of an active certificate. */
+const GOOD = { status: 'active' as const };
+
 describe('signing-certificate-v2 binding (RFC 5035)', () => {
   it('refuses a certificate swapped for another with the same issuer, serial and key (NO_SIGNING_CERTIFICATE_FOUND)', async () => {
     const named = await leaf('Alice', '2a');
@@ -69,7 +72,7 @@ describe('signing-certificate-v2 binding (RFC 5035)', () => {
     let substitute = await leaf('Alicf', '2a');
     while (substitute.length !== named.length) substitute = await leaf('Alicf', '2a');
     const cms = await new CmsSignatureBuilder(signer, [named, caDer]).sign({ digest, signingTime: day(-1) });
-    expect(conclude(examineOne(cms), { now: NOW, format: 'CMS' }).indication).toBe('TOTAL_PASSED');
+    expect(conclude(examineOne(cms), { now: NOW, format: 'CMS', record: GOOD }).indication).toBe('TOTAL_PASSED');
 
     const swapped = Buffer.from(cms.toString('latin1').replace(named.toString('latin1'), substitute.toString('latin1')), 'latin1');
     expect(swapped.equals(cms)).toBe(false);
@@ -105,6 +108,17 @@ describe('judgement at the best signature time (ETSI EN 319 102-1)', () => {
     expect(after).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'REVOKED' });
   });
 
+  it('without any revocation information it is INDETERMINATE/TRY_LATER, never TOTAL_PASSED (issue #13 item 11)', async () => {
+    const report = conclude(await exam(), { now: NOW, format: 'CMS', unavailable: ['CRL http://ca.example/ca.crl: HTTP 404'] });
+    expect(report).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', certificateStatus: 'unknown', revocationSource: 'none' });
+    expect(report.reasons[0]).toMatch(/no revocation information.*HTTP 404/);
+    expect(conclude(await exam(), { now: NOW, format: 'CMS', record: GOOD, source: 'ocsp' })).toMatchObject({
+      indication: 'TOTAL_PASSED',
+      certificateStatus: 'good',
+      revocationSource: 'ocsp',
+    });
+  });
+
   it('a suspended certificate is INDETERMINATE/TRY_LATER', async () => {
     const report = conclude(await exam(), { now: NOW, format: 'CMS', record: { status: 'suspended', suspendedAt: day(-1) } });
     expect(report).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER', certificateStatus: 'suspended' });
@@ -116,11 +130,13 @@ describe('judgement at the best signature time (ETSI EN 319 102-1)', () => {
     expect(conclude(examineOne(cms), { now: NOW, format: 'CMS' }).subIndication).toBe('OUT_OF_BOUNDS_NO_POE');
     const stamped = Object.assign(examineOne(cms), { proofOfExistence: day(-10) });
     expect(conclude(stamped, { now: NOW, format: 'CMS' })).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'EXPIRED' });
-    // valid when signed, expired since: passes, with a warning that the claimed time is not proven
+    // valid when signed, expired since: the signer's claimed time proves nothing (ETSI EN 319 102-1 §5.6.2.4, #11)
     const earlier = await new CmsSignatureBuilder(signer, [old, caDer]).sign({ digest, signingTime: day(-60) });
-    const report = conclude(examineOne(earlier), { now: NOW, format: 'CMS' });
-    expect(report.indication).toBe('TOTAL_PASSED');
-    expect(report.warnings.join()).toMatch(/expired since/);
+    const report = conclude(examineOne(earlier), { now: NOW, format: 'CMS', record: GOOD });
+    expect(report).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'OUT_OF_BOUNDS_NO_POE' });
+    expect(report.reasons.join()).toMatch(/expired since/);
+    // a time-stamp before the expiry keeps it valid
+    expect(conclude(Object.assign(examineOne(earlier), { proofOfExistence: day(-60) }), { now: NOW, format: 'CMS', record: GOOD }).indication).toBe('TOTAL_PASSED');
 
     const future = await leaf('Dan', '5d', day(1), day(300));
     const early = await new CmsSignatureBuilder(signer, [future, caDer]).sign({ digest, signingTime: day(-1) });

@@ -17,8 +17,9 @@ export function pkiRoutes(route: RouteDefiner, services: Services): void {
         z.object({ name: z.string(), kind: z.string(), subject: z.string(), serial: z.string(), pemUrl: z.string(), derUrl: z.string() }),
       ),
     },
-    async () =>
-      authorities
+    async () => {
+      await authorities.refresh();
+      return authorities
         .all()
         .filter((a) => a.kind === 'root' || a.kind === 'issuing')
         .map((a) => ({
@@ -28,7 +29,8 @@ export function pkiRoutes(route: RouteDefiner, services: Services): void {
           serial: a.row.serial,
           pemUrl: `${config.publicUrl}/pki/ca/${a.name}.pem`,
           derUrl: `${config.publicUrl}/pki/ca/${a.name}.crt`,
-        })),
+        }));
+    },
   );
   route(
     {

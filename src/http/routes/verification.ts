@@ -1,35 +1,20 @@
-import type { RequestHandler } from 'express';
-import multer from 'multer';
 import { z } from 'zod';
-import { BadRequest, TooLarge } from '../../errors.js';
 import type { Services } from '../../services.js';
+import { filePart, multipartInMemory } from '../multipart.js';
 import type { RouteDefiner } from '../route.js';
 
 /** Largest uploaded document or signature, matching the JSON body limit (api.md: over 20 MB is a 413). */
 const UPLOAD_LIMIT = 20 * 1024 * 1024;
 
 /** Multipart parsing for `document` and `signature` file parts (or base64 text fields), in memory. */
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: UPLOAD_LIMIT, fieldSize: Math.ceil((UPLOAD_LIMIT * 4) / 3) + 1024, files: 2, fields: 2, parts: 4 },
-}).fields([
-  { name: 'document', maxCount: 1 },
-  { name: 'signature', maxCount: 1 },
-]);
-
-/** Runs multer and turns its errors into problem documents: size limits are 413, the rest 400. */
-const multipart: RequestHandler = (req, res, next) => {
-  if (!req.is('multipart/form-data')) {
-    next();
-    return;
-  }
-  upload(req, res, (err: unknown) => {
-    if (!err) next();
-    else if (err instanceof multer.MulterError && ['LIMIT_FILE_SIZE', 'LIMIT_FIELD_VALUE'].includes(err.code)) {
-      next(new TooLarge('a part is larger than 20 MB'));
-    } else next(new BadRequest(`malformed multipart body: ${(err as Error).message}`));
-  });
-};
+const multipart = multipartInMemory({
+  files: [
+    { name: 'document', maxBytes: UPLOAD_LIMIT },
+    { name: 'signature', maxBytes: UPLOAD_LIMIT },
+  ],
+  fields: ['document', 'signature'],
+  maxFieldBytes: Math.ceil((UPLOAD_LIMIT * 4) / 3) + 1024,
+});
 
 /** A binary value sent as text: base64 (standard or URL-safe), or a PEM block for the signature. */
 const binaryText = z
@@ -53,10 +38,23 @@ const signatureReport = z.object({
   }),
   signingTime: z.string().optional().describe('The claimed signing time (signingTime attribute or the PDF /M), else the time-stamp time'),
   timestamp: z.object({ time: z.string(), tsa: z.string().optional(), valid: z.boolean() }).optional(),
-  certificateStatus: z.enum(['good', 'revoked', 'suspended', 'unknown']).describe('From kyso’s records; unknown when kyso holds none'),
+  certificateStatus: z.enum(['good', 'revoked', 'suspended', 'unknown']).describe('From the revocation source; unknown when there is none'),
+  revocationSource: z
+    .enum(['kyso', 'crl', 'ocsp', 'embedded', 'none'])
+    .describe(
+      'Where the status came from: kyso’s records (its own CAs), the issuer’s CRL or OCSP responder (other PKIs, fetched within KYSO_FETCH_ALLOW), ' +
+        'revocation data carried in the signature, or none (then the signature is at best INDETERMINATE/TRY_LATER)',
+    ),
   revokedAt: z.string().optional(),
   revocationReason: z.string().optional(),
   chain: z.array(z.string()).describe('Subjects from the signer up to the trusted CA'),
+  fieldName: z.string().optional().describe('PDF: the signature field'),
+  level: z.enum(['B-B', 'B-T', 'B-LT', 'B-LTA']).optional().describe('PAdES level: B-T signature time-stamp, B-LT validation data in the DSS, B-LTA a document time-stamp after it'),
+  coversWholeDocument: z.boolean().optional().describe('PDF: whether the signature covers the file to its end'),
+  modifiedAfter: z
+    .enum(['none', 'signatures', 'annotations', 'content'])
+    .optional()
+    .describe('PDF: what later incremental updates changed; content makes the signature at best INDETERMINATE'),
   reasons: z.array(z.string()).describe('Why the indication is not TOTAL_PASSED'),
   warnings: z.array(z.string()),
 });
@@ -85,10 +83,9 @@ export function verificationRoutes(route: RouteDefiner, services: Services): voi
       before: [multipart],
     },
     async ({ body, req }) => {
-      const files = (req.files ?? {}) as Record<string, Express.Multer.File[] | undefined>;
       const part = (name: 'document' | 'signature'): Buffer | undefined => {
-        const file = files[name]?.[0];
-        if (file) return file.buffer;
+        const file = filePart(req, name);
+        if (file) return file;
         const text = body[name];
         if (text === undefined) return undefined;
         return text.trimStart().startsWith('-----BEGIN') ? Buffer.from(text, 'latin1') : Buffer.from(text, 'base64');

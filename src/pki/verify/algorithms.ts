@@ -1,6 +1,6 @@
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { OID } from '../oids.js';
-import { children, DerError, readOid, smallInteger, type Tlv } from './der-reader.js';
+import { children, readAlgorithm, smallInteger, type AlgorithmIdentifier, type Tlv } from '../der-reader.js';
 
 /** A digest as node:crypto names it. */
 export type DigestName = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
@@ -26,19 +26,6 @@ const SIGNATURE_DIGESTS: Record<string, DigestName> = {
   [OID.sha384WithRSAEncryption]: 'sha384',
   [OID.sha512WithRSAEncryption]: 'sha512',
 };
-
-/** An AlgorithmIdentifier read from the wire: its OID and the parameters element, if any. */
-export interface AlgorithmIdentifier {
-  readonly oid: string;
-  readonly parameters?: Tlv;
-}
-
-/** Reads an AlgorithmIdentifier SEQUENCE. */
-export function readAlgorithm(tlv: Tlv | undefined): AlgorithmIdentifier {
-  if (!tlv || tlv.tag !== 0x30) throw new DerError('expected an AlgorithmIdentifier');
-  const [id, parameters] = children(tlv);
-  return { oid: readOid(id), parameters: parameters && parameters.tag !== 0x05 ? parameters : undefined };
-}
 
 /** The node:crypto name of a digest algorithm, or undefined when kyso does not know it. */
 export const digestName = (algorithm: AlgorithmIdentifier): DigestName | undefined => DIGESTS[algorithm.oid];

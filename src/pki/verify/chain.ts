@@ -36,7 +36,7 @@ export class CertificatePool {
   }
 }
 
-const trustKey = (cert: CertificateFacts): string => `${cert.subjectDer.toString('hex')}/${cert.spki.toString('hex')}`;
+const trustKey = (cert: CertificateFacts): string => `${cert.subjectDer.toString('hex')}/${cert.publicKeyInfo.toString('hex')}`;
 
 const signedCache = new Map<string, boolean>();
 const SIGNED_CACHE_LIMIT = 50_000;

@@ -1,5 +1,4 @@
 import { CMS_OID } from '../cms.js';
-import { readAlgorithm, type AlgorithmIdentifier } from './algorithms.js';
 import {
   children,
   childrenOf,
@@ -10,9 +9,11 @@ import {
   octetString,
   raw,
   readOid,
-  readTlv,
+  readAlgorithm,
+  readBer,
+  type AlgorithmIdentifier,
   type Tlv,
-} from './der-reader.js';
+} from '../der-reader.js';
 
 /** ESS signing-certificate (v1, RFC 2634 §5.4): still written by older signing tools. */
 export const SIGNING_CERTIFICATE_V1 = '1.2.840.113549.1.9.16.2.12';
@@ -42,12 +43,18 @@ export interface SignedData {
   readonly eContent?: Buffer;
   /** DER of every X.509 certificate in the `certificates` field. */
   readonly certificates: Buffer[];
+  /** Revocation data carried in the `crls` field (RFC 5652 §10.2.1): CRLs, and OCSP responses (RFC 5940). */
+  readonly crls: Buffer[];
+  readonly ocspResponses: Buffer[];
   readonly signers: SignerInfo[];
 }
 
+/** id-ri-ocsp-response (RFC 5940 §4.1): an OCSPResponse as OtherRevocationInfoFormat. */
+const OCSP_REVOCATION_INFO = '1.3.6.1.5.5.7.16.2';
+
 /** Parses a ContentInfo holding SignedData (DER or BER). Throws DerError on anything else. */
 export function parseSignedData(der: Buffer): SignedData {
-  const outer = readTlv(der);
+  const outer = readBer(der);
   if (outer.end !== der.length) throw new DerError('trailing bytes after the ContentInfo');
   const [type, explicitContent] = childrenOf(outer, 0x30, 'a ContentInfo');
   if (readOid(type) !== CMS_OID.signedData) throw new DerError('the ContentInfo is not SignedData');
@@ -56,16 +63,28 @@ export function parseSignedData(der: Buffer): SignedData {
   const [eContentTypeTlv, eContentWrapper] = childrenOf(fields[2]!, 0x30, 'an EncapsulatedContentInfo');
   const eContent = eContentWrapper ? octetString(children(eContentWrapper)[0], 'eContent') : undefined;
   let certificates: Buffer[] = [];
+  const crls: Buffer[] = [];
+  const ocspResponses: Buffer[] = [];
   let signerInfos: Tlv | undefined;
   for (const field of fields.slice(3)) {
     if (field.tag === 0xa0) certificates = children(field).filter((c) => c.tag === 0x30).map((c) => Buffer.from(raw(c)));
-    else if (field.tag === 0x31) signerInfos = field;
+    else if (field.tag === 0xa1) {
+      for (const choice of children(field)) {
+        if (choice.tag === 0x30) crls.push(Buffer.from(raw(choice)));
+        else if (choice.tag === 0xa1) {
+          const [format, info] = children(choice);
+          if (readOid(format) === OCSP_REVOCATION_INFO && info) ocspResponses.push(Buffer.from(raw(info)));
+        }
+      }
+    } else if (field.tag === 0x31) signerInfos = field;
   }
   if (!signerInfos) throw new DerError('SignedData without signerInfos');
   return {
     eContentType: readOid(eContentTypeTlv),
     ...(eContent ? { eContent } : {}),
     certificates,
+    crls,
+    ocspResponses,
     signers: children(signerInfos).map(readSignerInfo),
   };
 }

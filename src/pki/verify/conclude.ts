@@ -1,7 +1,6 @@
 import { serialHex } from '../certificate.js';
-import { readNameAttributes } from '../der-reader.js';
 import { formatName } from '../name.js';
-import { readTlv } from './der-reader.js';
+import { readBer, readNameAttributes } from '../der-reader.js';
 import type { CertificateFacts } from './certificate-facts.js';
 import type { Examination } from './examine.js';
 import { failed, indeterminate, worst, type Finding, type Indication, type SubIndication } from './findings.js';
@@ -14,8 +13,14 @@ export interface RevocationRecord {
   readonly suspendedAt?: Date | null;
 }
 
-/** Status of the signer's certificate as kyso's records tell it. */
+/** Status of the signer's certificate as its revocation data tells it. */
 export type CertificateStatus = 'good' | 'revoked' | 'suspended' | 'unknown';
+
+/**
+ * Where the signer certificate's status came from (api.md "Verification"): kyso's records, the
+ * issuer's CRL or OCSP responder, revocation data carried in the signature, or nowhere.
+ */
+export type RevocationSource = 'kyso' | 'crl' | 'ocsp' | 'embedded' | 'none';
 
 /** The verdict on one signature (api.md "Verification"). */
 export interface SignatureReport {
@@ -27,8 +32,14 @@ export interface SignatureReport {
   readonly signingTime?: string;
   readonly timestamp?: { time: string; tsa?: string; valid: boolean };
   readonly certificateStatus: CertificateStatus;
+  readonly revocationSource: RevocationSource;
   readonly revokedAt?: string;
   readonly revocationReason?: string;
+  /** PDF signatures: the field, the PAdES level, and what changed after it. */
+  readonly fieldName?: string;
+  readonly level?: string;
+  readonly coversWholeDocument?: boolean;
+  readonly modifiedAfter?: string;
   /** Subjects from the signer's certificate up to the trusted one. */
   readonly chain: string[];
   /** Why the indication is not TOTAL_PASSED, most serious first. */
@@ -39,11 +50,13 @@ export interface SignatureReport {
 /**
  * Judges one examined signature at its best signature time (ETSI EN 319 102-1 §5.6.2.1: a
  * time-stamp's genTime when one proves it, else the claimed signing time, else now): validity of
- * every certificate of the chain at that time, then the signer certificate's status in kyso's records.
+ * every certificate of the chain at that time, then the signer certificate's status from `source`.
+ * With no revocation information at all the signature is INDETERMINATE/TRY_LATER (§5.2.5.4), never
+ * TOTAL_PASSED; `unavailable` says why there was none.
  */
 export function conclude(
   exam: Examination,
-  options: { now: Date; format: string; record?: RevocationRecord },
+  options: { now: Date; format: string; record?: RevocationRecord; source?: Exclude<RevocationSource, 'none'>; unavailable?: readonly string[] },
 ): SignatureReport {
   const { now, record } = options;
   const proof = exam.proofOfExistence;
@@ -65,7 +78,9 @@ export function conclude(
     }
   }
   if (leaf && !proof && now > leaf.notAfter && bestTime <= leaf.notAfter) {
-    warnings.push("the signer's certificate has expired since; the signing time is claimed by the signer, not proven by a time-stamp");
+    // ETSI EN 319 102-1 §5.6.2.4: past the certificate's expiry only a proof of existence before it
+    // (a usable time-stamp) keeps the signature valid; the signer's own claim of time is not one (#11).
+    findings.push(indeterminate('OUT_OF_BOUNDS_NO_POE', "the signer's certificate has expired since, and no usable time-stamp proves the signature existed before"));
   }
 
   let certificateStatus: CertificateStatus = 'unknown';
@@ -75,7 +90,8 @@ export function conclude(
     if (finding) findings.push(finding);
     else if (record.status !== 'active') warnings.push(`the certificate was ${record.status} after the time-stamped signing time`);
   } else if (leaf) {
-    warnings.push('kyso holds no status record for this certificate: revocation was not checked');
+    const why = options.unavailable?.length ? `: ${options.unavailable.join('; ')}` : '';
+    findings.push(indeterminate('TRY_LATER', `no revocation information about the signer's certificate could be obtained${why}`));
   }
 
   const verdict = worst(findings);
@@ -91,9 +107,11 @@ export function conclude(
       ? { timestamp: { time: timestamp.genTime.toISOString(), ...(timestamp.tsa ? { tsa: timestamp.tsa } : {}), valid: timestamp.valid } }
       : {}),
     certificateStatus,
+    revocationSource: leaf && record ? (options.source ?? 'kyso') : 'none',
     ...(record?.revokedAt ? { revokedAt: record.revokedAt.toISOString() } : {}),
     ...(record?.revocationReason ? { revocationReason: record.revocationReason } : {}),
     chain: exam.chain.map((c) => c.subjectDn),
+    ...(exam.pdf ?? {}),
     reasons: [...findings].sort((a, b) => rank(b) - rank(a)).map((f) => f.message),
     warnings,
   };
@@ -132,7 +150,7 @@ function signerOfSid(exam: Examination): SignatureReport['signer'] {
   if (exam.sid.kind === 'keyId') return { subject: '', uid: [], serial: '', issuer: '' };
   let issuer = '';
   try {
-    issuer = formatName(readNameAttributes(exam.sid.issuerDer, readTlv(exam.sid.issuerDer)));
+    issuer = formatName(readNameAttributes(readBer(exam.sid.issuerDer)));
   } catch {
     // an unreadable issuer name is already a reason the signer's certificate was not found
   }

@@ -4,6 +4,7 @@ import type { SignatureReport } from './conclude.js';
 import { examineSignedData, imprintMatches, readTstInfo, type Examination, type VerificationContext } from './examine.js';
 import { failed, indeterminate, worst, type Finding, type Indication, type SubIndication } from './findings.js';
 import { extractPdfSignatures, type PdfSignature } from './pdf.js';
+import type { PdfStructure } from './pdf-structure.js';
 
 /** One signature found in the input, examined but not yet judged against kyso's records. */
 export interface ExaminedSignature {
@@ -37,11 +38,61 @@ export function examineCms(signature: Buffer, document: Buffer | undefined, cont
   return { signatures: exams.map((exam) => ({ format: 'CMS', exam })) };
 }
 
-/** Examines every signature of a PDF (ISO 32000-1 §12.8, ETSI EN 319 142-1). */
-export function examinePdf(pdf: Buffer, context: VerificationContext): DocumentExamination {
+/**
+ * Examines every signature of a PDF (ISO 32000-1 §12.8, ETSI EN 319 142-1). With the PDF's
+ * `structure` each signature also gets its field name, its PAdES level and what changed after it;
+ * and time-stamps whose TSA certificate has expired since prove their time only when a later
+ * document time-stamp covers them — the last one when the DSS holds the TSA's validation data.
+ */
+export function examinePdf(pdf: Buffer, context: VerificationContext, structure?: PdfStructure): DocumentExamination {
   const found = extractPdfSignatures(pdf);
   if (found.length === 0) return { signatures: [], problem: failed('FORMAT_FAILURE', 'the PDF holds no signature') };
-  return { signatures: found.flatMap((signature) => examinePdfSignature(signature, context)) };
+  const examined = found.map((signature) => ({ signature, exams: examinePdfSignature(signature, context) }));
+  const end = (s: PdfSignature) => s.byteRange[2] + s.byteRange[3];
+  const dssHasRevocationData = Boolean(structure?.dss && structure.dss.crls.length + structure.dss.ocsps.length > 0);
+  // Document time-stamps, last first: each proves its time while its TSA is valid, or under a later one.
+  const stamps = examined.filter((e) => e.exams[0]?.format === 'PDF-DocTimeStamp').sort((x, y) => end(y.signature) - end(x.signature));
+  let laterStamp = false;
+  for (const { exams } of stamps) {
+    const exam = exams[0]!.exam;
+    const expired = exam.signerCert && exam.signerCert.notAfter < context.now;
+    if (expired && !laterStamp && !dssHasRevocationData) delete exam.proofOfExistence;
+    if (exam.proofOfExistence && !exam.findings.length) laterStamp = true;
+  }
+  const usableStampAfter = (offset: number) =>
+    stamps.some(({ signature, exams }) => end(signature) > offset && exams[0]!.exam.proofOfExistence && !exams[0]!.exam.findings.length);
+  for (const { signature, exams } of examined) {
+    for (const { format, exam } of exams) {
+      if (exam.timestamp?.valid && !exam.proofOfExistence && usableStampAfter(end(signature))) exam.proofOfExistence = exam.timestamp.genTime;
+      const rangeKey = signature.byteRange.join(' ');
+      const level =
+        format !== 'PAdES'
+          ? undefined
+          : usableStampAfter(end(signature)) && structure?.dss
+            ? 'B-LTA'
+            : structure?.dss && signature.vriKey && structure.dss.vriKeys.has(signature.vriKey)
+              ? 'B-LT'
+              : exam.timestamp
+                ? 'B-T'
+                : 'B-B';
+      const fieldName = structure?.fieldNames.get(rangeKey);
+      const modifiedAfter = structure?.modifiedAfter.get(end(signature));
+      exam.pdf = {
+        coversWholeDocument: signature.coversWholeDocument,
+        ...(fieldName ? { fieldName } : {}),
+        ...(level ? { level } : {}),
+        ...(modifiedAfter ? { modifiedAfter } : {}),
+      };
+      if (modifiedAfter === 'content') {
+        exam.findings.push(indeterminate('SIG_CONSTRAINTS_FAILURE', 'the pages were changed by an incremental update after this signature'));
+      } else if (modifiedAfter === 'annotations') {
+        exam.warnings.push('annotations were added by an incremental update after this signature');
+      } else if (!signature.coversWholeDocument && !modifiedAfter) {
+        exam.warnings.push('the document was changed by an incremental update after this signature');
+      }
+    }
+  }
+  return { signatures: examined.flatMap((e) => e.exams) };
 }
 
 function examinePdfSignature(signature: PdfSignature, context: VerificationContext): ExaminedSignature[] {
@@ -74,7 +125,6 @@ function examinePdfSignature(signature: PdfSignature, context: VerificationConte
   for (const exam of exams) {
     if (format === 'PAdES' && exam.claimedTime) exam.warnings.push('PAdES signatures should not carry a CMS signingTime (ETSI EN 319 142-1 §6.3)');
     exam.claimedTime ??= signature.signingTime;
-    if (!signature.coversWholeDocument) exam.warnings.push('the document was changed by an incremental update after this signature');
   }
   return exams.map((exam) => ({ format, exam }));
 }
@@ -87,18 +137,18 @@ function examineDocumentTimestamp(signedData: SignedData, signedBytes: Buffer, c
   } catch (err) {
     return [unreadable(failed('FORMAT_FAILURE', `not a time-stamp token (${(err as Error).message})`))];
   }
-  const exams = examineSignedData(signedData, signedData.eContent, context, { timestamps: false });
+  const exams = examineSignedData(signedData, signedData.eContent, context, { role: 'timestamp' });
   for (const exam of exams) {
     if (!imprintMatches(info, signedBytes)) exam.findings.push(failed('HASH_FAILURE', 'the document does not match the time-stamped digest'));
     exam.claimedTime = info.genTime;
-    exam.proofOfExistence = info.genTime;
+    exam.proofOfExistence = info.genTime; // examinePdf withdraws it when the TSA has expired since and nothing covers it
   }
   return exams;
 }
 
 /** An examination for a signature whose bytes could not be read at all. */
 function unreadable(finding: Finding): Examination {
-  return { sid: { kind: 'keyId', keyId: Buffer.alloc(0) }, chain: [], findings: [finding], warnings: [] };
+  return { sid: { kind: 'keyId', keyId: Buffer.alloc(0) }, chain: [], findings: [finding], warnings: [], revocationData: { crls: [], ocspResponses: [] } };
 }
 
 /** The overall verdict (api.md "Verification"): the worst signature's, or the input's own problem. */

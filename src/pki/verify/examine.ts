@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { digestName, readAlgorithm, verifyMethod, verifySignature, weakness } from './algorithms.js';
+import { digestName, verifyMethod, verifySignature, weakness } from './algorithms.js';
 import { buildChain, CertificatePool } from './chain.js';
 import { certificateFacts, keyIdOf, type CertificateFacts } from './certificate-facts.js';
 import { CMS_OID } from '../cms.js';
 import { OID } from '../oids.js';
 import { parseSignedData, SIGNING_CERTIFICATE_V1, type SignedData, type SignerIdentifier, type SignerInfo } from './cms.js';
-import { children, childrenOf, DerError, integerBytes, octets, raw, readOid, readTime, readTlv, type Tlv } from './der-reader.js';
+import { children, childrenOf, DerError, integerBytes, octets, raw, readAlgorithm, readBer, readOid, readTime, type Tlv } from '../der-reader.js';
 import { failed, indeterminate, type Finding } from './findings.js';
+import type { EmbeddedRevocationData } from './revocation-data.js';
 
 /** The certificates and time a verification runs against. */
 export interface VerificationContext {
@@ -23,8 +24,13 @@ export interface TimestampCheck {
   /** True when the token is intact, over this signature, and from a trusted TSA valid at genTime. */
   readonly valid: boolean;
   readonly tsa?: string;
+  /** When the TSA's certificate expires: after that the token proves its time only under a later time-stamp (PAdES-B-LTA). */
+  readonly tsaNotAfter?: Date;
   readonly problem?: string;
 }
+
+/** What a SignerInfo is for: a signature over a document, or a time-stamp token (signed by a TSA). */
+export type SignerRole = 'signature' | 'timestamp';
 
 /** Everything learned about one SignerInfo before kyso's revocation records are consulted. */
 export interface Examination {
@@ -40,6 +46,15 @@ export interface Examination {
   /** A proven time the signature existed at (a valid time-stamp's genTime). */
   proofOfExistence?: Date;
   timestamp?: TimestampCheck;
+  /** PDF signatures: where it sits and what changed after it (api.md "Verification"). */
+  pdf?: {
+    fieldName?: string;
+    level?: 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+    coversWholeDocument: boolean;
+    modifiedAfter?: 'none' | 'signatures' | 'annotations' | 'content';
+  };
+  /** CRLs and OCSP responses carried by the signature (CMS `crls`, adbe-revocationInfoArchival). */
+  revocationData: EmbeddedRevocationData;
 }
 
 /**
@@ -52,7 +67,7 @@ export function examineSignedData(
   signedData: SignedData,
   content: Buffer | undefined,
   context: VerificationContext,
-  options: { timestamps: boolean } = { timestamps: true },
+  options: { role: SignerRole } = { role: 'signature' },
 ): Examination[] {
   const warnings: string[] = [];
   const carried: CertificateFacts[] = [];
@@ -66,7 +81,7 @@ export function examineSignedData(
   const candidates = [...carried, ...context.known];
   const pool = new CertificatePool(context.trusted, candidates);
   return signedData.signers.map((signer) =>
-    examineSigner(signer, signedData, content, candidates, pool, context, options.timestamps, [...warnings]),
+    examineSigner(signer, signedData, content, candidates, pool, context, options.role, [...warnings]),
   );
 }
 
@@ -77,11 +92,11 @@ function examineSigner(
   candidates: readonly CertificateFacts[],
   pool: CertificatePool,
   context: VerificationContext,
-  timestamps: boolean,
+  role: SignerRole,
   warnings: string[],
 ): Examination {
   const findings: Finding[] = [];
-  const exam: Examination = { sid: signer.sid, chain: [], findings, warnings };
+  const exam: Examination = { sid: signer.sid, chain: [], findings, warnings, revocationData: carriedRevocationData(signedData, signer) };
   const digest = digestName(signer.digestAlgorithm);
   const method = verifyMethod(signer.signatureAlgorithm, digest);
   if (!digest) findings.push(failed('FORMAT_FAILURE', `unsupported digest algorithm ${signer.digestAlgorithm.oid}`));
@@ -124,6 +139,8 @@ function examineSigner(
     findings.push(indeterminate('NO_CERTIFICATE_CHAIN_FOUND', `no chain from ${cert.issuerDn} to a built-in CA or trust anchor`));
   } else if (chain.kind === 'constraints') {
     findings.push(indeterminate('CHAIN_CONSTRAINTS_FAILURE', chain.reason));
+  } else if (role === 'signature' && !allowsDocumentSigning(cert)) {
+    findings.push(indeterminate('CHAIN_CONSTRAINTS_FAILURE', "the signer's certificate is not for signing documents (extendedKeyUsage)"));
   }
   const weak =
     weakness(method, digest, cert.publicKey) ??
@@ -131,12 +148,53 @@ function examineSigner(
   if (weak) findings.push(indeterminate('CRYPTO_CONSTRAINTS_FAILURE', weak));
 
   const token = signer.unsignedAttributes.get(CMS_OID.signatureTimeStampToken)?.[0];
-  if (token && timestamps) {
+  if (token && role === 'signature') {
     exam.timestamp = examineTimestampToken(raw(token), signer.signature, context);
-    if (exam.timestamp.valid) exam.proofOfExistence = exam.timestamp.genTime;
-    else warnings.push(`the signature time-stamp is not usable: ${exam.timestamp.problem}`);
+    if (!exam.timestamp.valid) warnings.push(`the signature time-stamp is not usable: ${exam.timestamp.problem}`);
+    else if (exam.timestamp.tsaNotAfter && exam.timestamp.tsaNotAfter < context.now) {
+      // Its own certificate expired: the token proves its time only under a later time-stamp (B-LTA).
+      warnings.push('the TSA certificate of the signature time-stamp has expired: its time counts only under a later document time-stamp');
+    } else exam.proofOfExistence = exam.timestamp.genTime;
   }
   return exam;
+}
+
+/**
+ * Purposes that let a certificate sign documents (api.md "Verification"; RFC 9336 documentSigning,
+ * RFC 5280 §4.2.1.12 emailProtection and anyExtendedKeyUsage). Without the extension any purpose
+ * is allowed; with it, a serverAuth-only certificate is refused as `openssl cms -verify` ("unsuitable
+ * certificate purpose") and NSS (SigningCertNotTrusted) refuse it.
+ */
+const DOCUMENT_SIGNING_PURPOSES: ReadonlySet<string> = new Set([OID.kpDocumentSigning, OID.kpEmailProtection, OID.anyExtendedKeyUsage]);
+
+function allowsDocumentSigning(cert: CertificateFacts): boolean {
+  return !cert.extKeyUsage || cert.extKeyUsage.some((purpose) => DOCUMENT_SIGNING_PURPOSES.has(purpose));
+}
+
+/** Adobe's signed attribute carrying revocation data (ISO 32000-1 §12.8.3.3.2). */
+const ADBE_REVOCATION_INFO_ARCHIVAL = '1.2.840.113583.1.1.8';
+
+/**
+ * The revocation data a signer's signature carries: the SignedData's `crls` field (RFC 5652
+ * §10.2.1, RFC 5940) and the adbe-revocationInfoArchival attribute
+ * (SEQUENCE { crl [0] EXPLICIT SEQUENCE OF CertificateList, ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse }).
+ */
+function carriedRevocationData(signedData: SignedData, signer: SignerInfo): EmbeddedRevocationData {
+  const crls = [...signedData.crls];
+  const ocspResponses = [...signedData.ocspResponses];
+  const archival = signer.signedAttributes.get(ADBE_REVOCATION_INFO_ARCHIVAL)?.[0];
+  if (archival) {
+    try {
+      for (const part of children(archival)) {
+        const items = children(children(part)[0]!).map((item) => Buffer.from(raw(item)));
+        if (part.tag === 0xa0) crls.push(...items);
+        else if (part.tag === 0xa1) ocspResponses.push(...items);
+      }
+    } catch {
+      // unreadable archival data is no revocation data; the signature itself is judged elsewhere
+    }
+  }
+  return { crls, ocspResponses };
 }
 
 /** Checks contentType and messageDigest (RFC 5652 §5.3, §11) and reads signingTime. */
@@ -214,7 +272,7 @@ export interface TstInfo {
 /** Reads the TSTInfo of a time-stamp token's SignedData (RFC 3161 §2.4.2). */
 export function readTstInfo(signedData: SignedData): TstInfo {
   if (signedData.eContentType !== CMS_OID.tstInfo || !signedData.eContent) throw new DerError('not a time-stamp token');
-  const fields = childrenOf(readTlv(signedData.eContent), 0x30, 'a TSTInfo');
+  const fields = childrenOf(readBer(signedData.eContent), 0x30, 'a TSTInfo');
   const [algorithm, hashed] = childrenOf(fields[2]!, 0x30, 'a MessageImprint');
   const genTime: Tlv | undefined = fields[4];
   return { genTime: readTime(genTime), imprintDigest: digestName(readAlgorithm(algorithm)), imprint: octets(hashed!) };
@@ -239,10 +297,15 @@ function examineTimestampToken(token: Buffer, signatureValue: Buffer, context: V
   } catch (err) {
     return { genTime: context.now, valid: false, problem: `unreadable time-stamp token (${(err as Error).message})` };
   }
-  const exam = examineSignedData(signedData, signedData.eContent, context, { timestamps: false })[0];
+  const exam = examineSignedData(signedData, signedData.eContent, context, { role: 'timestamp' })[0];
   const tsa = exam?.signerCert;
   const problem = timestampProblem(exam, info, signatureValue);
-  return { genTime: info.genTime, valid: !problem, ...(tsa ? { tsa: tsa.subjectDn } : {}), ...(problem ? { problem } : {}) };
+  return {
+    genTime: info.genTime,
+    valid: !problem,
+    ...(tsa ? { tsa: tsa.subjectDn, tsaNotAfter: tsa.notAfter } : {}),
+    ...(problem ? { problem } : {}),
+  };
 }
 
 function timestampProblem(exam: Examination | undefined, info: TstInfo, signatureValue: Buffer): string | undefined {

@@ -18,6 +18,7 @@ export type SubIndication =
   | 'CRYPTO_CONSTRAINTS_FAILURE'
   | 'REVOKED_NO_POE'
   | 'OUT_OF_BOUNDS_NO_POE'
+  | 'SIG_CONSTRAINTS_FAILURE'
   | 'TRY_LATER';
 
 /** One reason a signature is not TOTAL_PASSED, with the words a person reads. */

@@ -1,4 +1,5 @@
-import { readTlv } from './der-reader.js';
+import { createHash } from 'node:crypto';
+import { readBer } from '../der-reader.js';
 
 /** One signature field's value in a PDF (ISO 32000-1 §12.8.1, signature dictionary). */
 export interface PdfSignature {
@@ -11,6 +12,8 @@ export interface PdfSignature {
   readonly subFilter: string;
   /** /M, the signing time PAdES takes from the dictionary instead of the CMS (ETSI EN 319 142-1 §5.3). */
   readonly signingTime?: Date;
+  /** The DSS /VRI key: the upper-case hex SHA-1 of the /Contents bytes, padding included (ETSI EN 319 142-1 §5.4.2.2). */
+  readonly vriKey?: string;
   /** Whether the ByteRange covers the file to its end (no later incremental update). */
   readonly coversWholeDocument: boolean;
   /** Why the dictionary is unusable, when it is. */
@@ -63,6 +66,7 @@ export function extractPdfSignatures(pdf: Buffer): PdfSignature[] {
     const contents = hexContents(text.slice(b + 1, c - 1));
     out.push({
       ...base,
+      vriKey: createHash('sha1').update(Buffer.from(text.slice(b + 1, c - 1).replace(/\s+/g, ''), 'hex')).digest('hex').toUpperCase(),
       signedBytes: Buffer.concat([pdf.subarray(a, a + b), pdf.subarray(c, c + d)]),
       ...(contents ? { contents } : { problem: '/Contents is not a DER signature' }),
     });
@@ -70,11 +74,53 @@ export function extractPdfSignatures(pdf: Buffer): PdfSignature[] {
   return out;
 }
 
-/** The `<< … >>` dictionary text around `index` (bounded, since the ByteRange sits in the signature dictionary itself). */
+/**
+ * The text of the innermost `<< … >>` dictionary around `index` (the signature dictionary holding
+ * the /ByteRange), read from its object's start: strings are skipped whole, so the /Contents hole
+ * (~33 KB of hex in kyso's signatures, more in others') neither ends the search early nor hides an
+ * /M written after it (issue #11).
+ */
 function enclosingDictionary(text: string, index: number): string {
-  const start = text.lastIndexOf('obj', index);
-  const end = text.indexOf('endobj', index);
-  return text.slice(Math.max(start, index - 20_000), end < 0 ? index + 20_000 : Math.min(end, index + 20_000));
+  const objectStart = text.lastIndexOf(' obj', index);
+  const starts: number[] = [];
+  let enclosing: number | undefined;
+  for (let i = objectStart < 0 ? Math.max(0, index - 65_536) : objectStart; i < text.length; i++) {
+    if (enclosing === undefined && i >= index) enclosing = starts[starts.length - 1];
+    const c = text[i];
+    if (c === '<' && text[i + 1] === '<') {
+      starts.push(i);
+      i++;
+    } else if (c === '>' && text[i + 1] === '>') {
+      const start = starts.pop();
+      i++;
+      if (start !== undefined && start === enclosing) return text.slice(start, i + 1);
+      if (starts.length === 0 && enclosing !== undefined) break;
+    } else if (c === '<') {
+      const end = text.indexOf('>', i);
+      if (end < 0) break;
+      i = end;
+    } else if (c === '(') {
+      i = literalStringEnd(text, i);
+    } else if (c === '%') {
+      const end = text.indexOf('\n', i);
+      if (end < 0) break;
+      i = end;
+    } else if (text.startsWith('endobj', i)) break;
+  }
+  // A malformed dictionary: the neighbourhood of the ByteRange, as before.
+  return text.slice(Math.max(0, index - 20_000), index + 20_000);
+}
+
+/** The index of the `)` closing the literal string that opens at `start` (balanced parentheses, backslash escapes). */
+function literalStringEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return text.length;
 }
 
 /** The DER in a /Contents hex string, without the zero padding that fills the reserved hole. */
@@ -83,7 +129,7 @@ function hexContents(hex: string): Buffer | undefined {
   if (!/^[0-9A-Fa-f]*$/.test(clean)) return undefined;
   const bytes = Buffer.from(clean.length % 2 ? `${clean}0` : clean, 'hex');
   try {
-    const tlv = readTlv(bytes, 0);
+    const tlv = readBer(bytes);
     return bytes.subarray(0, tlv.end);
   } catch {
     return undefined;
