@@ -1,37 +1,47 @@
-import { createPrivateKey, generateKeyPair, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit, type AuditEvent } from '../audit/audit.js';
 import { requireRole } from '../auth/authorize.js';
 import { seesAllOrganizations, type Actor, type Principal } from '../auth/principal.js';
 import type { CertificateAuthorities } from '../ca/authorities.js';
-import { decodeCursor, encodeCursor } from '../certificates/cursor.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import type { IssuanceService, SubjectInput } from '../certificates/issuance.js';
 import type { Clock } from '../clock.js';
-import { findOrganizations } from '../db/certificates-repo.js';
+import { findOrganizations } from '../db/organizations-repo.js';
 import {
+  accountDelegates,
+  activeAccountUids,
+  findAppearance,
   findSigningAccount,
+  insertDelegates,
   insertSigningAccounts,
+  setAppearance,
   listSigningAccounts,
   recordPinFailure,
   updateSigningAccount,
+  type AccountHolder,
   type KeyAlgorithm,
   type SigningAccountRecord,
   type SigningAccountRow,
 } from '../db/signing-repo.js';
 import type { UserRow } from '../db/users-repo.js';
 import { Conflict, DomainError, Forbidden, Locked, NotFound, Refused } from '../errors.js';
-import type { RandomSource } from '../pki/serial.js';
-import type { KeyObjectSigner } from '../pki/signer.js';
-import { problemOf, type BatchItem } from '../requests/requests.js';
-import { PIN_PATTERN, unwrapWithPin, wrapWithPin } from './pin-key.js';
-import { SignerPool } from './signer-pool.js';
+import type { KeyVault, OpenedAccountKey } from '../keys/vault.js';
+import type { Signer } from '../pki/signer.js';
+import { problemOf, type BatchItem } from '../shared/batch.js';
+import { PIN_PATTERN } from '../keys/pin-key.js';
 
 /** Consecutive wrong PINs after which an account is locked until an officer unlocks it. */
 export const MAX_PIN_ATTEMPTS = 5;
 
-/** What an officer gives to open an account for a signer. */
+/** What an officer gives to open an account for a signer, or for an organization and its delegates. */
 export interface SigningAccountInput {
-  userId: string;
+  /** Default `individual`. */
+  holder?: AccountHolder;
+  /** The holder of an individual account. */
+  userId?: string;
+  /** The signers of the organization who may sign with an organization account. */
+  delegateUserIds?: string[];
   organizationId: string;
   pin: string;
   commonName: string;
@@ -42,15 +52,26 @@ export interface SigningAccountInput {
 /** A signing account as the API shows it (never the key). */
 export interface SigningAccountView {
   id: string;
-  userId: string;
+  holder: AccountHolder;
+  userId: string | null;
+  /** Organization accounts: the signers who may use it. */
+  delegateUserIds?: string[];
   organizationId: string;
   certificateSerial: string;
   certificateStatus: 'active' | 'suspended' | 'revoked' | 'expired';
   commonName: string | null;
   keyAlgorithm: KeyAlgorithm;
-  status: 'active' | 'locked';
+  /**
+   * `active` only while the account can sign: `locked` after wrong PINs; the certificate's state
+   * when it is revoked, suspended or expired (#13 item 10).
+   */
+  status: 'active' | 'locked' | 'revoked' | 'suspended' | 'expired';
   failedPinAttempts: number;
   lockedAt: string | null;
+  /** The first PIN, set by the officer, must be changed before the account signs. */
+  mustChangePin: boolean;
+  /** Whether a signature or seal image was uploaded for visible signatures. */
+  hasAppearance: boolean;
   createdAt: string;
   notAfter: string;
 }
@@ -58,9 +79,9 @@ export interface SigningAccountView {
 /** An account whose key the PIN opened: a Signer and the certificates to embed (signer's first). */
 export interface UnlockedAccount {
   readonly account: SigningAccountRecord;
-  readonly signer: KeyObjectSigner;
-  /** The key itself, for re-wrapping under a new PIN. */
-  readonly pkcs8: Buffer;
+  readonly signer: Signer;
+  /** The opened key, for re-wrapping under a new PIN. */
+  readonly key: OpenedAccountKey;
   readonly certificates: Buffer[];
 }
 
@@ -73,11 +94,9 @@ export class SigningAccountService {
   constructor(
     private readonly knex: Knex,
     private readonly clock: Clock,
-    private readonly random: RandomSource,
-    private readonly masterKey: Buffer,
+    private readonly vault: KeyVault,
     private readonly issuance: IssuanceService,
     private readonly authorities: CertificateAuthorities,
-    private readonly pool = new SignerPool(),
   ) {}
 
   /** Opens one account (officer, admin); throws what its batch item would carry. */
@@ -98,7 +117,7 @@ export class SigningAccountService {
   ): Promise<Array<BatchItem<SigningAccountView> & { cause?: DomainError }>> {
     requireRole(actor.principal, 'officer', 'admin');
     const inputs = rows.flatMap((r) => (r.input ? [r.input] : []));
-    const users = await this.users(inputs.map((i) => i.userId));
+    const users = await this.users(inputs.flatMap((i) => [...(i.userId ? [i.userId] : []), ...(i.delegateUserIds ?? [])]));
     const organizations = await findOrganizations(this.knex, [...new Set(inputs.map((i) => i.organizationId))]);
     const causes = new Map<number, DomainError>();
     const refuse = (index: number, err: unknown) => {
@@ -111,9 +130,20 @@ export class SigningAccountService {
         if (row.cause) throw row.cause;
         const input = row.input!;
         if (!PIN_PATTERN.test(input.pin)) throw new Refused('the PIN must be 6 to 8 digits', [{ path: 'pin', message: '6 to 8 digits' }]);
-        const user = users.get(input.userId);
-        if (!user || user.role !== 'signer' || user.organization_id !== input.organizationId) {
-          throw new Refused('userId must be a signer of that organization', [{ path: 'userId', message: 'not a signer of the organization' }]);
+        const isSigner = (userId: string | undefined) => {
+          const user = userId ? users.get(userId) : undefined;
+          return user?.role === 'signer' && user.organization_id === input.organizationId;
+        };
+        if ((input.holder ?? 'individual') === 'individual') {
+          if (!isSigner(input.userId)) {
+            throw new Refused('userId must be a signer of that organization', [{ path: 'userId', message: 'not a signer of the organization' }]);
+          }
+        } else {
+          const delegates = input.delegateUserIds ?? [];
+          const wrong = delegates.flatMap((id, i) => (isSigner(id) ? [] : [{ path: `delegateUserIds.${i}`, message: 'not a signer of the organization' }]));
+          if (!delegates.length) throw new Refused('an organization account needs delegateUserIds: the signers who may use it', [{ path: 'delegateUserIds', message: 'at least one signer' }]);
+          if (wrong.length) throw new Refused('every delegate must be a signer of that organization', wrong);
+          if (input.userId) throw new Refused('an organization account has delegates, not a userId', [{ path: 'userId', message: 'not for an organization account' }]);
         }
         candidates.push({ index, input });
       } catch (err) {
@@ -121,35 +151,42 @@ export class SigningAccountService {
       }
     });
     const now = this.clock.now();
+    const duplicates = await this.duplicateAccounts(this.knex, candidates, now);
+    for (const [index, cause] of duplicates) refuse(index, cause);
     // Key generation and PIN stretching are the cost (PIN_KDF_COST): scrypt runs on the thread pool.
     const prepared = (
       await Promise.all(
-        candidates.map(async ({ index, input }) => {
+        candidates.filter(({ index }) => !duplicates.has(index)).map(async ({ index, input }) => {
           const keyAlgorithm = input.keyAlgorithm ?? 'ecdsa-p256';
-          const { publicKeyInfo, pkcs8 } = await generateKey(keyAlgorithm);
+          const id = randomUUID();
+          const { publicKeyInfo, wrappedKey, kdf } = await this.vault.generateAccountKey(id, input.pin, keyAlgorithm);
           try {
-            this.issuance.check(this.issueInput(input, publicKeyInfo), organizations.get(input.organizationId));
+            this.issuance.prepare(this.issueInput(input, publicKeyInfo), organizations.get(input.organizationId));
           } catch (err) {
             refuse(index, err);
             return [];
           }
-          const id = randomUUID();
-          const { wrappedKey, kdf } = await wrapWithPin(this.masterKey, this.random, id, input.pin, pkcs8);
           return [{ index, input, id, keyAlgorithm, publicKeyInfo, wrappedKey, kdf }];
         }),
       )
     ).flat();
     const views = new Map<number, SigningAccountView>();
     if (prepared.length) {
+      // The certificates are signed before the transaction opens (no lock held while the CA signs;
+      // on PGlite's single connection the CA refresh inside would wait for ever).
+      const signed = await this.issuance.sign(
+        prepared.map((p) => this.issuance.prepare(this.issueInput(p.input, p.publicKeyInfo), organizations.get(p.input.organizationId))),
+      );
       await this.knex.transaction(async (trx) => {
-        const issued = await this.issuance.issueManyInTransaction(
-          trx,
-          actor,
-          prepared.map((p) => this.issueInput(p.input, p.publicKeyInfo)),
-        );
+        // Checked again under a lock: two calls for one holder racing each other open one account.
+        await trx.raw('select pg_advisory_xact_lock(7215013)');
+        const [raced] = await this.duplicateAccounts(trx, prepared, now);
+        if (raced) throw raced[1];
+        const issued = await this.issuance.store(trx, actor, signed);
         const accounts: SigningAccountRow[] = prepared.map((p, i) => ({
           id: p.id,
-          user_id: p.input.userId,
+          user_id: p.input.userId ?? null,
+          holder: p.input.holder ?? 'individual',
           organization_id: p.input.organizationId,
           certificate_id: issued[i]!.id,
           key_algorithm: p.keyAlgorithm,
@@ -158,11 +195,16 @@ export class SigningAccountService {
           status: 'active',
           failed_pin_attempts: 0,
           locked_at: null,
+          must_change_pin: true,
           created_by: actor.principal!.id,
           created_at: now,
           updated_at: now,
         }));
         await insertSigningAccounts(trx, accounts);
+        await insertDelegates(
+          trx,
+          prepared.flatMap((p) => (p.input.holder === 'organization' ? [...new Set(p.input.delegateUserIds)].map((user_id) => ({ account_id: p.id, user_id })) : [])),
+        );
         await recordAudit(
           trx,
           this.clock,
@@ -170,7 +212,10 @@ export class SigningAccountService {
           prepared.map((p, i) => ({
             action: 'signing-account.create',
             target: { type: 'signing-account', id: p.id },
-            details: { userId: p.input.userId, organizationId: p.input.organizationId, certificateSerial: issued[i]!.serial, keyAlgorithm: p.keyAlgorithm },
+            details: {
+              holder: p.input.holder ?? 'individual',
+              ...(p.input.userId ? { userId: p.input.userId } : { delegateUserIds: p.input.delegateUserIds }),
+              organizationId: p.input.organizationId, certificateSerial: issued[i]!.serial, keyAlgorithm: p.keyAlgorithm },
           })),
         );
         prepared.forEach((p, i) => {
@@ -186,7 +231,8 @@ export class SigningAccountService {
               not_before: cert.notBefore,
               not_after: cert.notAfter,
               common_name: p.input.commonName,
-            }, now),
+              has_appearance: false,
+            }, now, p.input.holder === 'organization' ? [...new Set(p.input.delegateUserIds)].sort() : undefined),
           );
         });
       });
@@ -216,15 +262,73 @@ export class SigningAccountService {
     const page = rows.slice(0, query.limit);
     const now = this.clock.now();
     const last = page[page.length - 1];
+    const delegates = await accountDelegates(this.knex, page.filter((r) => r.holder === 'organization').map((r) => r.id));
     return {
-      items: page.map((r) => toView(r, now)),
+      items: page.map((r) => toView(r, now, delegates.get(r.id))),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null,
     };
   }
 
   /** One account, if the caller may see it (404 otherwise). */
   async get(principal: Principal, id: string): Promise<SigningAccountView> {
-    return toView(await this.visible(principal, id), this.clock.now());
+    const account = await this.visible(principal, id);
+    const delegates = account.holder === 'organization' ? (await accountDelegates(this.knex, [id])).get(id) ?? [] : undefined;
+    return toView(account, this.clock.now(), delegates);
+  }
+
+  /**
+   * Stores the image visible signatures show (PUT …/appearance): the holder's handwritten
+   * signature, or the organization's seal. Only those who may sign with the account may set it.
+   */
+  async setAppearance(actor: Actor, id: string, png: Buffer): Promise<SigningAccountView> {
+    await this.usable(actor.principal, id);
+    // Loaded here, not at start-up: it brings pdf-lib (issue #12).
+    const { AppearanceImageError, checkPng } = await import('../pki/pdf-appearance.js');
+    let size: { width: number; height: number };
+    try {
+      size = await checkPng(png);
+    } catch (err) {
+      if (err instanceof AppearanceImageError) throw new Refused(err.message, [{ path: 'image', message: err.message }]);
+      throw err;
+    }
+    const now = this.clock.now();
+    await this.knex.transaction(async (trx) => {
+      await setAppearance(trx, id, png, now);
+      await recordAudit(trx, this.clock, actor, {
+        action: 'signing-account.appearance',
+        target: { type: 'signing-account', id },
+        details: { bytes: png.length, width: size.width, height: size.height, sha256: createHash('sha256').update(png).digest('hex') },
+      });
+    });
+    return this.get(actor.principal!, id);
+  }
+
+  /** What a visible signature with this account shows: the holder, names and image (404 unless the caller may sign with it). */
+  async appearanceOf(
+    principal: Principal | null | undefined,
+    id: string,
+  ): Promise<{ holder: AccountHolder; commonName: string; organizationName: string; image?: Buffer }> {
+    const account = await this.usable(principal, id);
+    const organization = (await findOrganizations(this.knex, [account.organization_id])).get(account.organization_id);
+    const image = account.has_appearance ? await findAppearance(this.knex, id) : undefined;
+    return {
+      holder: account.holder,
+      commonName: account.common_name ?? '',
+      organizationName: organization?.name ?? '',
+      ...(image ? { image } : {}),
+    };
+  }
+
+  /** The account, if `principal` may sign with it: its holder, or a delegate of an organization account (404 otherwise). */
+  private async usable(principal: Principal | null | undefined, id: string): Promise<SigningAccountRecord> {
+    const account = principal ? await findSigningAccount(this.knex, id) : undefined;
+    const allowed =
+      account &&
+      (account.holder === 'organization'
+        ? principal!.role === 'signer' && ((await accountDelegates(this.knex, [id])).get(id) ?? []).includes(principal!.id)
+        : account.user_id === principal!.id);
+    if (!allowed) throw new NotFound('signing account not found');
+    return account;
   }
 
   /** Changes the PIN (the holder, with the current PIN): re-wraps the key under the new one. */
@@ -233,9 +337,10 @@ export class SigningAccountService {
     if (newPin === pin) throw new Refused('the new PIN must differ from the current one', [{ path: 'newPin', message: 'same as the current PIN' }]);
     await this.openKey(actor, id, pin, { action: 'signing-account.pin-change' }, {
       allowExpired: true,
+      pinChange: true,
       write: async (unlocked, trx) => {
-        const { wrappedKey, kdf } = await wrapWithPin(this.masterKey, this.random, id, newPin, unlocked.pkcs8);
-        await updateSigningAccount(trx, id, { wrapped_key: wrappedKey, kdf, updated_at: this.clock.now() });
+        const { wrappedKey, kdf } = await unlocked.key.rewrap(newPin);
+        await updateSigningAccount(trx, id, { wrapped_key: wrappedKey, kdf, must_change_pin: false, updated_at: this.clock.now() });
       },
     });
   }
@@ -270,21 +375,23 @@ export class SigningAccountService {
     id: string,
     pin: string,
     event: Omit<AuditEvent, 'target'>,
-    options: { allowExpired?: boolean; write?: (unlocked: UnlockedAccount, trx: Knex.Transaction) => Promise<void> } = {},
+    options: { allowExpired?: boolean; pinChange?: boolean; write?: (unlocked: UnlockedAccount, trx: Knex.Transaction) => Promise<void> } = {},
   ): Promise<UnlockedAccount> {
-    const principal = actor.principal;
-    const account = principal ? await findSigningAccount(this.knex, id) : undefined;
-    if (!account || account.user_id !== principal!.id) throw new NotFound('signing account not found');
+    const account = await this.usable(actor.principal, id);
     if (account.status === 'locked') throw lockedError();
+    if (account.must_change_pin && !options.pinChange) throw new PinChangeRequired();
     this.checkCertificate(account, options.allowExpired ?? false);
     // The slow KDF runs outside the transaction; the outcome is recorded under the row lock.
-    const pkcs8 = PIN_PATTERN.test(pin) ? await unwrapWithPin(this.masterKey, id, pin, account.wrapped_key, account.kdf) : undefined;
+    const key = PIN_PATTERN.test(pin) ? await this.vault.openAccountKey(id, pin, account.wrapped_key, account.kdf) : undefined;
     const outcome = await this.knex.transaction(async (trx) => {
       const current = await findSigningAccount(trx, id, true);
       if (!current || current.status === 'locked') return { kind: 'locked' as const };
+      // The key was re-wrapped (a PIN change) after this request read it: the PIN it checked may be
+      // the old one. Two PIN changes at once must not both succeed (issue #12).
+      if (JSON.stringify(current.wrapped_key) !== JSON.stringify(account.wrapped_key)) return { kind: 'changed' as const };
       const now = this.clock.now();
       const target = { type: 'signing-account', id };
-      if (!pkcs8) {
+      if (!key) {
         const state = await recordPinFailure(trx, id, now, MAX_PIN_ATTEMPTS);
         const events: AuditEvent[] = [{ action: 'signing-account.pin-failure', target, details: { attempts: state.failed_pin_attempts } }];
         if (state.status === 'locked') events.push({ action: 'signing-account.lock', target, details: { attempts: state.failed_pin_attempts } });
@@ -293,12 +400,12 @@ export class SigningAccountService {
       }
       if (current.failed_pin_attempts > 0) await updateSigningAccount(trx, id, { failed_pin_attempts: 0, updated_at: now });
       await recordAudit(trx, this.clock, actor, { ...event, target });
-      const signer = this.pool.signer(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }), pkcs8);
-      const unlocked: UnlockedAccount = { account: current, signer, pkcs8, certificates: this.certificates(current) };
+      const unlocked: UnlockedAccount = { account: current, signer: key.signer, key, certificates: this.certificates(current) };
       await options.write?.(unlocked, trx);
       return { kind: 'ok' as const, value: unlocked };
     });
     if (outcome.kind === 'ok') return outcome.value;
+    if (outcome.kind === 'changed') throw new Conflict('the PIN was changed while this request was being processed: try again with the current PIN');
     if (outcome.kind === 'locked' || outcome.state.status === 'locked') throw lockedError();
     const left = MAX_PIN_ATTEMPTS - outcome.state.failed_pin_attempts;
     throw new Forbidden(`wrong PIN: ${left} attempt${left === 1 ? '' : 's'} left before the account is locked`);
@@ -324,12 +431,11 @@ export class SigningAccountService {
   }
 
   private async visible(principal: Principal, id: string): Promise<SigningAccountRecord> {
+    if (principal.role === 'signer') return this.usable(principal, id);
     const account = await findSigningAccount(this.knex, id);
-    const allowed =
-      account &&
-      (seesAllOrganizations(principal) ||
-        (principal.role === 'signer' ? account.user_id === principal.id : account.organization_id === principal.organizationId));
-    if (!allowed) throw new NotFound('signing account not found');
+    if (!account || !(seesAllOrganizations(principal) || account.organization_id === principal.organizationId)) {
+      throw new NotFound('signing account not found');
+    }
     return account;
   }
 
@@ -339,9 +445,36 @@ export class SigningAccountService {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
+  /**
+   * 409 for each individual account that would be a second active one of its user for one of the
+   * same identifiers (#13 item 10), counting those already open and the earlier ones of `items`.
+   */
+  private async duplicateAccounts(
+    knex: Knex,
+    items: Array<{ index: number; input: SigningAccountInput }>,
+    now: Date,
+  ): Promise<Map<number, Conflict>> {
+    const individual = items.filter(({ input }) => (input.holder ?? 'individual') === 'individual' && input.userId);
+    const held = new Set<string>();
+    for (const row of await activeAccountUids(knex, [...new Set(individual.map(({ input }) => input.userId!))], now)) {
+      for (const uid of row.uids) held.add(`${row.user_id}/${normalizedUid(uid)}`);
+    }
+    const refused = new Map<number, Conflict>();
+    for (const { index, input } of individual) {
+      const keys = (Array.isArray(input.uid) ? input.uid : [input.uid]).map((uid) => `${input.userId}/${normalizedUid(uid)}`);
+      const taken = keys.find((k) => held.has(k));
+      if (taken) {
+        refused.set(index, new Conflict(`the user already has an active signing account for ${taken.split('/')[1]}: revoke its certificate first`));
+      } else {
+        keys.forEach((k) => held.add(k));
+      }
+    }
+    return refused;
+  }
+
   private issueInput(input: SigningAccountInput, publicKeyInfo: Uint8Array) {
     return {
-      holder: 'individual' as const,
+      holder: input.holder ?? 'individual',
       medium: 'remote' as const,
       organizationId: input.organizationId,
       subject: { commonName: input.commonName, uid: input.uid },
@@ -350,33 +483,40 @@ export class SigningAccountService {
   }
 }
 
+/** 409 `pin-change-required`: a new account signs nothing until its holder replaces the PIN the officer set. */
+export class PinChangeRequired extends DomainError {
+  readonly status = 409;
+  readonly title = 'PIN change required';
+  constructor() {
+    super('the PIN set when the account was opened must be changed first (POST …/pin)');
+  }
+}
+
+/** A UID as certificates store it (validateSubject trims it). */
+const normalizedUid = (uid: unknown) => String(uid).trim();
+
 function lockedError(): Locked {
   return new Locked(`the signing account is locked after ${MAX_PIN_ATTEMPTS} wrong PINs: an officer must unlock it`);
 }
 
-/** A fresh key pair as DER (SubjectPublicKeyInfo, PKCS#8), generated on the thread pool. */
-function generateKey(algorithm: KeyAlgorithm): Promise<{ publicKeyInfo: Buffer; pkcs8: Buffer }> {
-  const encoding = { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } } as const;
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null, publicKeyInfo: Buffer, pkcs8: Buffer) => (err ? reject(err) : resolve({ publicKeyInfo, pkcs8 }));
-    if (algorithm === 'rsa-2048') generateKeyPair('rsa', { modulusLength: 2048, ...encoding }, done);
-    else generateKeyPair('ec', { namedCurve: 'P-256', ...encoding }, done);
-  });
-}
-
-function toView(row: SigningAccountRecord, now: Date): SigningAccountView {
+function toView(row: SigningAccountRecord, now: Date, delegates?: string[]): SigningAccountView {
   const notAfter = new Date(row.not_after);
+  const certificateStatus = row.certificate_status === 'active' && notAfter <= now ? 'expired' : row.certificate_status;
   return {
     id: row.id,
+    holder: row.holder,
     userId: row.user_id,
+    ...(row.holder === 'organization' ? { delegateUserIds: delegates ?? [] } : {}),
     organizationId: row.organization_id,
     certificateSerial: row.serial,
-    certificateStatus: row.certificate_status === 'active' && notAfter <= now ? 'expired' : row.certificate_status,
+    certificateStatus,
     commonName: row.common_name,
     keyAlgorithm: row.key_algorithm,
-    status: row.status,
+    status: certificateStatus === 'active' ? row.status : certificateStatus,
     failedPinAttempts: row.failed_pin_attempts,
     lockedAt: row.locked_at ? new Date(row.locked_at).toISOString() : null,
+    mustChangePin: row.must_change_pin,
+    hasAppearance: row.has_appearance,
     createdAt: new Date(row.created_at).toISOString(),
     notAfter: notAfter.toISOString(),
   };

@@ -1,5 +1,5 @@
 import { BadRequest } from '../errors.js';
-import { parseCsvRecords } from '../requests/csv.js';
+import { parseCsvRecords } from '../shared/csv.js';
 
 /** Columns of a signing-account batch CSV (header row); `uid` holds several identifiers separated by `;`. */
 export const ACCOUNT_CSV_COLUMNS = ['userId', 'organizationId', 'pin', 'commonName', 'uid', 'keyAlgorithm'] as const;

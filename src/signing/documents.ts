@@ -1,21 +1,37 @@
 import { createHash } from 'node:crypto';
+import type { AuditEvent } from '../audit/audit.js';
 import type { Actor } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { Refused } from '../errors.js';
 import { attribute, CmsSignatureBuilder, CMS_OID, type UnsignedAttributes } from '../pki/cms.js';
-import { PdfError, preparePdfSignature } from '../pki/pades.js';
+import type { PreparedPdfSignature, SignaturePlacement } from '../pki/pades.js';
+import type { SignatureAppearance } from '../pki/pdf-appearance.js';
 import { imprintRequest } from '../pki/tsp.js';
 import type { TimeStampAuthority } from '../tsa/tsa.js';
 import type { SigningAccountService } from './accounts.js';
+import { appearanceFont } from './font.js';
+import type { ValidationDataCollector } from './validation-data.js';
+
+/** pdf-lib and fontkit load with the first PDF, not at start-up (~0.8 s of CPU, issue #12). */
+const pades = () => import('../pki/pades.js');
 
 /** Most hashes one sign-hash call may carry (api.md). */
 export const MAX_HASHES = 1000;
 
 /**
- * Bytes reserved in a PDF's /Contents for the CMS: the signer's chain (~2–3 KB), the signature and
- * attributes, and a time-stamp token with its own chain (~3 KB) — with room to spare.
+ * Bytes reserved in a PDF's /Contents for the CMS when its size is not known yet: the signer's
+ * chain (~2–3 KB), the signature and attributes, and a time-stamp token with its own chain (~3 KB)
+ * — with room to spare.
  */
 const PADES_CONTENTS_SIZE = 16_384;
+/**
+ * Room a sign job leaves beyond the largest CMS it has made: within a job only the DER lengths of
+ * the ECDSA signatures and of the time-stamp token (serial, fractional seconds) vary, by a few
+ * bytes. A hole sized to the CMS spares ~27 KB of hex per document, written, hashed and zipped.
+ */
+const JOB_CONTENTS_MARGIN = 256;
+/** A document time-stamp token: the TSA's signature and its chain (~3 KB). */
+const DOCUMENT_TIMESTAMP_SIZE = 8_192;
 
 /** A document to sign with an account. */
 export interface SignDocumentInput {
@@ -26,6 +42,21 @@ export interface SignDocumentInput {
   detached?: boolean;
   /** Add a signature time-stamp from kyso's TSA (CAdES-B-T / PAdES-B-T). */
   timestamp?: boolean;
+  /** PAdES only: how the signature shows and what it carries. */
+  pades?: PadesOptions;
+}
+
+/** PAdES levels (ETSI EN 319 142-1 §5): B-T time-stamps the signature, B-LT adds validation data, B-LTA a document time-stamp. */
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+
+/** What a PDF signature looks like and carries (api.md, "Visible PDF signatures"). */
+export interface PadesOptions {
+  visible?: SignaturePlacement;
+  reason?: string;
+  location?: string;
+  level?: PadesLevel;
+  /** Certify the document: DocMDP P=2 (only the first signature). */
+  certify?: boolean;
 }
 
 /**
@@ -38,6 +69,7 @@ export class DocumentSigningService {
     private readonly accounts: SigningAccountService,
     private readonly tsa: TimeStampAuthority,
     private readonly clock: Clock,
+    private readonly validation: ValidationDataCollector,
   ) {}
 
   /** Signs one document; returns the CMS (`format: "cms"`) or the signed PDF (`format: "pades"`). */
@@ -49,6 +81,7 @@ export class DocumentSigningService {
         format: input.format,
         ...(input.format === 'cms' ? { detached } : {}),
         timestamp: input.timestamp ?? false,
+        ...(input.format === 'pades' ? { level: input.pades?.level ?? (input.timestamp ? 'B-T' : 'B-B'), visible: Boolean(input.pades?.visible) } : {}),
         documentSha256: createHash('sha256').update(input.document).digest('hex'),
       },
     };
@@ -63,21 +96,104 @@ export class DocumentSigningService {
       return { signature };
     }
     // The PDF is read before the PIN is tried: a bad document costs no attempt.
-    const signingTime = this.clock.now();
-    const prepared = await preparePdfSignature(input.document, {
-      signingTime,
-      contentsSize: PADES_CONTENTS_SIZE,
-    }).catch((err: unknown) => {
-      throw err instanceof PdfError ? new Refused(err.message, [{ path: 'document', message: err.message }]) : err;
-    });
+    const options = input.pades ?? {};
+    const appearance = options.visible ? await this.appearance(actor, accountId, options) : undefined;
+    const prepared = await this.preparePdf(input.document, options, appearance, PADES_CONTENTS_SIZE);
     const unlocked = await this.accounts.openKey(actor, accountId, input.pin, event);
     const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
-    // PAdES: no signingTime attribute; the time is the signature dictionary's /M (EN 319 142-1 §5.3).
-    const cms = await builder.sign(
-      { digest: prepared.digest(unlocked.signer.algorithm.hash) },
-      input.timestamp ? this.timestamp() : undefined,
-    );
-    return { document: prepared.embed(cms) };
+    const level = options.level ?? (input.timestamp ? 'B-T' : 'B-B');
+    return { document: await this.completePdf(prepared, await this.padesCms(prepared, builder, level), unlocked.certificates[0]!, level) };
+  }
+
+  /**
+   * Opens the account's key once for a batch of PDFs (sign-jobs): the PIN is checked and `event`
+   * audited here, the appearance is built once, and the returned function signs one PDF at a time
+   * with the key held in memory only as long as the caller keeps the function. The first document
+   * gets the default /Contents hole; the others one sized to the largest CMS so far, and a CMS that
+   * outgrows it is made again in a default hole.
+   */
+  async openPdfBatch(
+    actor: Actor,
+    accountId: string,
+    pin: string,
+    options: PadesOptions,
+    event: Omit<AuditEvent, 'target'>,
+  ): Promise<(pdf: Buffer) => Promise<Buffer>> {
+    const appearance = options.visible ? await this.appearance(actor, accountId, options) : undefined;
+    const unlocked = await this.accounts.openKey(actor, accountId, pin, event);
+    const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
+    const level = options.level ?? 'B-B';
+    let largestCms = 0;
+    return async (pdf) => {
+      const contentsSize = largestCms ? largestCms + JOB_CONTENTS_MARGIN : PADES_CONTENTS_SIZE;
+      let prepared = await this.preparePdf(pdf, options, appearance, contentsSize);
+      let cms = await this.padesCms(prepared, builder, level);
+      largestCms = Math.max(largestCms, cms.length);
+      if (cms.length > contentsSize) {
+        prepared = await this.preparePdf(pdf, options, appearance, PADES_CONTENTS_SIZE);
+        cms = await this.padesCms(prepared, builder, level);
+        largestCms = Math.max(largestCms, cms.length);
+      }
+      return this.completePdf(prepared, cms, unlocked.certificates[0]!, level);
+    };
+  }
+
+  /** The PDF with its signature's incremental update and an empty hole; a PDF that cannot be signed is a 422. */
+  private async preparePdf(
+    pdf: Buffer,
+    options: PadesOptions,
+    appearance: SignatureAppearance | undefined,
+    contentsSize: number,
+  ): Promise<PreparedPdfSignature> {
+    const { preparePdfSignature, PdfError } = await pades();
+    return preparePdfSignature(pdf, {
+      signingTime: this.clock.now(),
+      contentsSize,
+      ...(options.visible ? { placement: options.visible, appearance } : {}),
+      ...(options.reason ? { reason: options.reason } : {}),
+      ...(options.location ? { location: options.location } : {}),
+      ...(options.certify ? { certify: true } : {}),
+    }).catch((err: unknown) => {
+      throw err instanceof PdfError ? new Refused(err.message, [{ path: err.path, message: err.message }]) : err;
+    });
+  }
+
+  /**
+   * The CMS of a prepared PDF at `level` (PAdES has no signingTime attribute, the time is /M, EN
+   * 319 142-1 §5.3), with a signature time-stamp from B-T on.
+   */
+  private padesCms(prepared: PreparedPdfSignature, builder: CmsSignatureBuilder, level: PadesLevel): Promise<Buffer> {
+    return builder.sign({ digest: prepared.digest(builder.signer.algorithm.hash) }, level !== 'B-B' ? this.timestamp() : undefined);
+  }
+
+  /**
+   * Embeds `cms` in the prepared PDF; B-LT then appends the validation data of the signer and the
+   * TSA in a DSS; B-LTA then a document time-stamp over all of it.
+   */
+  private async completePdf(prepared: PreparedPdfSignature, cms: Buffer, signerCertificate: Buffer, level: PadesLevel): Promise<Buffer> {
+    const signed = prepared.embed(cms);
+    if (level === 'B-B' || level === 'B-T') return signed;
+    // The VRI key hashes the /Contents bytes as they are in the file: the CMS and its zero padding.
+    const contents = Buffer.concat([cms, Buffer.alloc(prepared.contentsSize - cms.length)]);
+    const { appendDss, prepareDocumentTimestamp } = await pades();
+    const withDss = await appendDss(signed, await this.validation.collect(signerCertificate), [contents]);
+    if (level === 'B-LT') return withDss;
+    const stamp = await prepareDocumentTimestamp(withDss, { contentsSize: DOCUMENT_TIMESTAMP_SIZE });
+    return stamp.embed(await this.tsa.token(imprintRequest('sha256', stamp.digest('sha256'))));
+  }
+
+  /** The appearance of a visible signature with this account (its image, names), built for one call or one job. */
+  async appearance(actor: Actor, accountId: string, options: Pick<PadesOptions, 'reason' | 'location'>): Promise<SignatureAppearance> {
+    const shown = await this.accounts.appearanceOf(actor.principal, accountId);
+    const { SignatureAppearance } = await import('../pki/pdf-appearance.js');
+    return SignatureAppearance.create(appearanceFont(), {
+      holder: shown.holder,
+      signerName: shown.commonName,
+      organizationName: shown.organizationName,
+      ...(shown.image ? { image: shown.image } : {}),
+      ...(options.reason ? { reason: options.reason } : {}),
+      ...(options.location ? { location: options.location } : {}),
+    });
   }
 
   /**

@@ -23,7 +23,7 @@ beforeAll(async () => {
   t = await startTestKyso();
   a = await seedTenant(t, 'sa');
   b = await seedTenant(t, 'sb');
-  account = await openAccount(t, a.tokens.officer, { userId: a.userIds.signer, organizationId: a.organizationId, pin: PIN });
+  account = await openAccount(t, a.tokens.officer, { userId: a.userIds.signer, organizationId: a.organizationId, pin: PIN }, a.tokens.signer);
   tmp = scratch();
   tmp.write('root.pem', readFileSync(path.join(t.dataDir, 'certs-dev', 'dev-root.pem')));
   tmp.write('doc.txt', DOCUMENT);
@@ -57,18 +57,21 @@ describe('opening accounts', () => {
       keyAlgorithm: 'rsa-2048',
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'active', keyAlgorithm: 'rsa-2048', certificateStatus: 'active' });
-    const signed = await sign(a.tokens.signer, { pin: '13579135' }, res.body.id);
+    expect(res.body).toMatchObject({ status: 'active', keyAlgorithm: 'rsa-2048', certificateStatus: 'active', mustChangePin: true });
+    expect((await post(t, a.tokens.signer, `/api/v1/signing-accounts/${res.body.id}/pin`, { pin: '13579135', newPin: '3579135' })).status).toBe(204);
+    const signed = await sign(a.tokens.signer, { pin: '3579135' }, res.body.id);
     expect(signed.status).toBe(200);
     tmp.write('rsa.p7s', Buffer.from(signed.body.signature, 'base64'));
     expect(cmsVerify('rsa.p7s', 'doc.txt').ok).toBe(true);
   });
 
-  const valid = () => ({ userId: a.userIds.signer, organizationId: a.organizationId, pin: '123456', commonName: 'Lê Thị Hoa', uid: 'CCCD:001099000777' });
+  const valid = () => ({ userId: a.userIds.signer, organizationId: a.organizationId, pin: '314159', commonName: 'Lê Thị Hoa', uid: 'CCCD:001099000777' });
   for (const bad of [
     { name: 'a 5-digit PIN', body: { pin: '12345' }, status: 400 },
     { name: 'a 9-digit PIN', body: { pin: '123456789' }, status: 400 },
     { name: 'a PIN with letters', body: { pin: '12ab56' }, status: 400 },
+    { name: 'a PIN of one digit repeated', body: { pin: '000000' }, status: 422 },
+    { name: 'a PIN that is a run', body: { pin: '876543' }, status: 422 },
     { name: 'no commonName', body: { commonName: undefined }, status: 400 },
     { name: 'a userId that is not a UUID', body: { userId: 'nope' }, status: 400 },
     { name: 'an unknown key algorithm', body: { keyAlgorithm: 'dsa-1024' }, status: 400 },
@@ -287,16 +290,18 @@ describe('sign-hash', () => {
 
 describe('PIN change', () => {
   it('re-wraps the key: the old PIN stops working, the new one signs', async () => {
-    const created = await openAccount(t, a.tokens.officer, { userId: a.userIds.signer, organizationId: a.organizationId, pin: '111111' });
+    const created = await openAccount(t, a.tokens.officer, { userId: a.userIds.signer, organizationId: a.organizationId, pin: '314159' });
     const change = (body: object) => post(t, a.tokens.signer, `/api/v1/signing-accounts/${created.id}/pin`, body);
-    expect((await change({ pin: '111111', newPin: '111111' })).status).toBe(422);
-    expect((await change({ pin: '111111', newPin: '12' })).status).toBe(400);
-    expect((await post(t, b.tokens.signer, `/api/v1/signing-accounts/${created.id}/pin`, { pin: '111111', newPin: '2222222' })).status).toBe(404);
-    const wrong = await change({ pin: '999999', newPin: '2222222' });
+    expect((await change({ pin: '314159', newPin: '314159' })).status).toBe(422);
+    expect((await change({ pin: '314159', newPin: '12' })).status).toBe(400);
+    // weak new PINs are refused (issue #13 item 8): one digit repeated, a run up or down
+    for (const newPin of ['000000', '123456', '876543']) expect((await change({ pin: '314159', newPin })).status).toBe(422);
+    expect((await post(t, b.tokens.signer, `/api/v1/signing-accounts/${created.id}/pin`, { pin: '314159', newPin: '2718281' })).status).toBe(404);
+    const wrong = await change({ pin: '999999', newPin: '2718281' });
     expect(wrong.status).toBe(403);
-    expect((await change({ pin: '111111', newPin: '2222222' })).status).toBe(204);
-    expect((await sign(a.tokens.signer, { pin: '111111' }, created.id)).status).toBe(403);
-    expect((await sign(a.tokens.signer, { pin: '2222222' }, created.id)).status).toBe(200);
+    expect((await change({ pin: '314159', newPin: '2718281' })).status).toBe(204);
+    expect((await sign(a.tokens.signer, { pin: '314159' }, created.id)).status).toBe(403);
+    expect((await sign(a.tokens.signer, { pin: '2718281' }, created.id)).status).toBe(200);
     // A correct PIN clears the count of earlier wrong ones.
     const view = await t.http().get(`/api/v1/signing-accounts/${created.id}`).set('Authorization', `Bearer ${a.tokens.signer}`);
     expect(view.body.failedPinAttempts).toBe(0);
@@ -305,7 +310,7 @@ describe('PIN change', () => {
 
 describe('certificate status', () => {
   it('refuses to sign with a suspended certificate (409), again after resume, never after revocation', async () => {
-    const created = await openAccount(t, a.tokens.officer, { userId: a.userIds.signer, organizationId: a.organizationId, pin: '135790' });
+    const created = await openAccount(t, a.tokens.officer, { userId: a.userIds.signer, organizationId: a.organizationId, pin: '135790' }, a.tokens.signer);
     const cert = (action: string, body: object = {}) =>
       post(t, a.tokens.officer, `/api/v1/certificates/${created.certificateSerial}/${action}`, body);
     expect((await cert('suspend', { reason: 'certificateHold' })).status).toBeLessThan(300);

@@ -1,0 +1,90 @@
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Request } from 'express';
+import busboy from 'busboy';
+import { BadRequest, TooLarge, type DomainError } from '../errors.js';
+import type { StagedFile } from '../signing/jobs.js';
+
+/** What a sign-job upload held: its `options` field and the files, already on disk. */
+export interface JobUpload {
+  readonly options: string | undefined;
+  readonly files: StagedFile[];
+}
+
+/**
+ * Streams a multipart sign-job body to `dir` (busboy): each `documents` part to its own file, the
+ * `options` part kept as text. Nothing is held in memory but the current chunk. Past `maxFiles`
+ * files or `maxBytes` in all, the rest is read and dropped and the upload answers 413, so the
+ * client gets the problem instead of a reset connection.
+ */
+export function receiveJobUpload(req: Request, dir: string, limits: { maxFiles: number; maxBytes: number }): Promise<JobUpload> {
+  return new Promise((resolve, reject) => {
+    if (!req.is('multipart/form-data')) {
+      reject(new BadRequest('send multipart/form-data: a part "options" (JSON) and the PDFs in parts "documents"'));
+      return;
+    }
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: limits.maxFiles, fileSize: limits.maxBytes, fields: 4, fieldSize: 64 * 1024 }, defParamCharset: 'utf8' });
+    } catch (err) {
+      reject(new BadRequest(`malformed multipart body: ${(err as Error).message}`));
+      return;
+    }
+    const files: StagedFile[] = [];
+    const writes: Array<Promise<void>> = [];
+    let options: string | undefined;
+    let total = 0;
+    let problem: DomainError | undefined;
+    const fail = (err: DomainError) => {
+      problem ??= err;
+    };
+    parser.on('field', (name, value, info) => {
+      if (name !== 'options') fail(new BadRequest(`unexpected field "${name}": send "options" and "documents"`));
+      else if (info.valueTruncated) fail(new TooLarge('the "options" part is larger than 64 KB'));
+      else options = value;
+    });
+    parser.on('file', (name, stream, info) => {
+      if (name !== 'documents' || problem) {
+        if (name !== 'documents') fail(new BadRequest(`unexpected file part "${name}": PDFs go in parts named "documents"`));
+        stream.resume();
+        return;
+      }
+      const file = { name: safeName(info.filename, files.length), path: path.join(dir, `${String(files.length).padStart(4, '0')}.pdf`) };
+      files.push(file);
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          total += chunk.length;
+          if (total > limits.maxBytes) {
+            fail(new TooLarge(`a job takes at most ${limits.maxBytes / 1024 / 1024} MB of documents`));
+            done();
+            return;
+          }
+          done(null, chunk);
+        },
+      });
+      writes.push(
+        pipeline(stream, counter, createWriteStream(file.path, { mode: 0o600 })).catch((err: Error) => fail(new BadRequest(`the upload broke off: ${err.message}`))),
+      );
+    });
+    parser.on('filesLimit', () => fail(new TooLarge(`a job takes at most ${limits.maxFiles} documents`)));
+    parser.on('error', (err: Error) => {
+      fail(new BadRequest(`malformed multipart body: ${err.message}`));
+      req.unpipe(parser);
+      req.resume();
+      void Promise.all(writes).then(() => reject(problem!));
+    });
+    parser.on('close', () => {
+      void Promise.all(writes).then(() => (problem ? reject(problem) : resolve({ options, files })));
+    });
+    req.pipe(parser);
+  });
+}
+
+/** The file's own name without any directory, printable, ending in .pdf; `document-N.pdf` when it has none. */
+function safeName(filename: string | undefined, index: number): string {
+  const base = path.basename((filename ?? '').replace(/\\/g, '/')).replace(/[\p{Cc}\p{Cf}"*:<>?|]/gu, '_').trim().slice(0, 200);
+  if (!base || base === '.' || base === '..') return `document-${index + 1}.pdf`;
+  return /\.pdf$/i.test(base) ? base : `${base}.pdf`;
+}
