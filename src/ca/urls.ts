@@ -1,6 +1,4 @@
-import { implicitPrimitive, oid, sequence, explicit, implicitConstructed } from '../pki/der.js';
-import type { ExtensionSpec } from '../pki/extensions.js';
-import { OID } from '../pki/oids.js';
+import { accessExtensions as encodeAccessExtensions, type ExtensionSpec } from '../pki/extensions.js';
 
 /** The public URLs of a CA's artifacts under the service's base URL. */
 export function caUrls(publicUrl: string, caName: string): { crl: string; ocsp: string; caIssuers: string } {
@@ -16,17 +14,6 @@ export function caUrls(publicUrl: string, caName: string): { crl: string; ocsp: 
  * extensions for a certificate issued by `caName`.
  */
 export function accessExtensions(publicUrl: string, caName: string, options: { ocsp: boolean }): ExtensionSpec[] {
-  const urls = caUrls(publicUrl, caName);
-  const uri = (u: string) => implicitPrimitive(6, Buffer.from(u, 'latin1')); // GeneralName uniformResourceIdentifier
-  // DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames } }
-  const crlDp = sequence(sequence(explicit(0, implicitConstructed(0, uri(urls.crl)))));
-  const aia = sequence(
-    ...(options.ocsp ? [sequence(oid(OID.adOcsp), uri(urls.ocsp))] : []),
-    sequence(oid(OID.adCaIssuers), uri(urls.caIssuers)),
-  );
-  return [
-    { oid: OID.crlDistributionPoints, critical: false, value: crlDp },
-    { oid: OID.authorityInfoAccess, critical: false, value: aia },
-  ];
+  const { ocsp, ...urls } = caUrls(publicUrl, caName);
+  return encodeAccessExtensions(options.ocsp ? { ...urls, ocsp } : urls);
 }
-

@@ -1,18 +1,19 @@
 import type { Knex } from 'knex';
-import type { WrappedKey } from '../pki/key-wrap.js';
+import type { StoredKey } from '../keys/vault.js';
 
-/** A row of `certificate_authorities`: a CA or a service identity (OCSP responder, TSA) with its wrapped key. */
+/** A row of `certificate_authorities`: a CA or a service identity (OCSP responder, TSA, audit key) with its wrapped key. */
 export interface CaRow {
   id: string;
   name: string;
-  kind: 'root' | 'issuing' | 'ocsp' | 'tsa';
+  kind: 'root' | 'issuing' | 'ocsp' | 'tsa' | 'audit';
   parent_id: string | null;
   subject_dn: string;
   serial: string;
   der: Buffer;
   subject_der: Buffer;
   key_id: Buffer;
-  wrapped_key: WrappedKey;
+  /** The key sealed by the vault (wrapped by the master key, or a reference into the PKCS#11 token); null for an external CA. */
+  wrapped_key: StoredKey | null;
   crl_number: number;
   not_before: Date;
   not_after: Date;
@@ -29,14 +30,11 @@ export function listCas(knex: Knex): Promise<CaRow[]> {
 
 /** Inserts CA rows. */
 export async function insertCas(knex: Knex, rows: CaRow[]): Promise<void> {
-  await knex('certificate_authorities').insert(rows.map((r) => ({ ...r, wrapped_key: JSON.stringify(r.wrapped_key) })));
+  await knex('certificate_authorities').insert(rows.map((r) => ({ ...r, wrapped_key: r.wrapped_key ? JSON.stringify(r.wrapped_key) : null })));
 }
 
-/** Reserves the next CRL number of a CA (row-locked, so numbers are monotonic across instances). */
-export async function nextCrlNumber(trx: Knex.Transaction, caId: string): Promise<number> {
-  const [row] = await trx('certificate_authorities')
-    .where({ id: caId })
-    .increment('crl_number', 1)
-    .returning('crl_number');
-  return Number(row.crl_number);
+/** How many CA rows there are (CAs are only ever added: a changed count means a reload). */
+export async function countCas(knex: Knex): Promise<number> {
+  const row = await knex('certificate_authorities').count<{ n: string }[]>('* as n').first();
+  return Number(row?.n ?? 0);
 }

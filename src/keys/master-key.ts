@@ -10,6 +10,7 @@ export function loadMasterKey(configured: Buffer | undefined, dataDir: string): 
   if (configured) return { key: configured, source: 'KYSO_MASTER_KEY' };
   const file = path.join(dataDir, 'master.key');
   if (existsSync(file)) {
+    chmodSync(file, 0o600); // a copy restored with looser modes
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
     if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte hex key`);
     return { key, source: file };
