@@ -1,3 +1,5 @@
+import { MalformedInput, RefusedInput } from './pki/errors.js';
+
 /**
  * Typed domain errors. Services throw these; the HTTP layer maps each to an
  * application/problem+json response (RFC 9457) with its status and public detail.
@@ -71,5 +73,30 @@ export class TooManyRequests extends DomainError {
     readonly retryAfterSeconds: number,
   ) {
     super(detail);
+  }
+}
+
+/**
+ * kyso's error for an error src/pki threw about client input: malformed → 400, refused → 422;
+ * anything else unchanged.
+ */
+export function kysoErrorOf(err: unknown): unknown {
+  if (err instanceof MalformedInput) return new BadRequest(err.message, undefined, { cause: err });
+  if (err instanceof RefusedInput) return new Refused(err.message, undefined, { cause: err });
+  return err;
+}
+
+/** Runs a src/pki call on client input, throwing its errors as kyso's (kysoErrorOf). */
+export function fromPki<T>(call: () => T): T {
+  try {
+    const result = call();
+    if (result instanceof Promise) {
+      return result.catch((err: unknown) => {
+        throw kysoErrorOf(err);
+      }) as T;
+    }
+    return result;
+  } catch (err) {
+    throw kysoErrorOf(err);
   }
 }

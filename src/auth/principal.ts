@@ -9,6 +9,8 @@ export interface Principal {
   readonly role: Role;
   /** Set for `agency` and `signer` users, who see only their own organization's data. */
   readonly organizationId: string | null;
+  /** After an admin's password reset: nothing but changing the password is allowed. */
+  readonly mustChangePassword?: boolean;
 }
 
 /** The caller of a use case: who, and from which address (for the audit trail). */

@@ -1,8 +1,8 @@
-import { createPrivateKey } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.js';
 import { requireRole } from '../auth/authorize.js';
+import { pkcs12PasswordProblem } from '../auth/credentials.js';
 import { seesAllOrganizations, type Actor, type Principal } from '../auth/principal.js';
 import type { CertificateAuthorities } from '../ca/authorities.js';
 import {
@@ -13,15 +13,14 @@ import {
   updateCertificate,
   type CertificateQuery,
   type CertificateRow,
+  listStatusChanges,
 } from '../db/certificates-repo.js';
+import { signalAfterCommit } from '../db/status-notifications.js';
 import { findTrustAnchor } from '../db/trust-anchors-repo.js';
 import { Conflict, NotFound, Refused } from '../errors.js';
-import { unwrapKey } from '../pki/key-wrap.js';
+import type { KeyVault } from '../keys/vault.js';
 import { toPem } from '../pki/pem.js';
-import { encodePkcs12 } from '../pki/pkcs12.js';
-import type { RandomSource } from '../pki/serial.js';
-import { certificateKeyAad } from './issuance.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 
 /**
  * CRLReason names (RFC 5280 §5.3.1) a revocation may give, in camelCase as api.md spells them.
@@ -38,9 +37,6 @@ export const REVOCATION_REASONS = [
   'aACompromise',
 ] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
-
-/** Shortest PKCS#12 password accepted: it is all that protects the delivered key. */
-export const MIN_PKCS12_PASSWORD = 8;
 
 /** Status as the API shows it: the stored one, or `expired` past notAfter (unless revoked). */
 export type CertificateStatus = 'active' | 'suspended' | 'revoked' | 'expired';
@@ -74,6 +70,13 @@ export interface CertificateView {
   pem: string | null;
 }
 
+/** One entry of a certificate's status history. */
+export interface StatusHistoryEntry {
+  status: string;
+  at: string;
+  reason?: string;
+}
+
 /** A status change asked of a certificate. */
 export type StatusChange = { to: 'revoked'; reason: RevocationReason } | { to: 'suspended' } | { to: 'active' };
 
@@ -83,8 +86,7 @@ export class CertificateService {
     private readonly knex: Knex,
     private readonly clock: Clock,
     private readonly authorities: CertificateAuthorities,
-    private readonly masterKey: Buffer,
-    private readonly random: RandomSource,
+    private readonly vault: KeyVault,
   ) {}
 
   /** Certificates the principal may see, newest first, filtered and paginated. */
@@ -105,8 +107,14 @@ export class CertificateService {
   }
 
   /** The certificate with this serial the principal may see; 404 otherwise. */
-  async get(principal: Principal, serial: string): Promise<CertificateView> {
-    return toCertificateView(await this.find(this.knex, principal, serial), this.clock.now());
+  async get(principal: Principal, serial: string): Promise<CertificateView & { history: StatusHistoryEntry[] }> {
+    const row = await this.find(this.knex, principal, serial);
+    const history = (await listStatusChanges(this.knex, row.id)).map((c) => ({
+      status: c.status,
+      at: new Date(c.at).toISOString(),
+      ...(c.reason ? { reason: c.reason } : {}),
+    }));
+    return { ...toCertificateView(row, this.clock.now()), history };
   }
 
   /** The stored row behind a serial, visible to the principal (404), unambiguous (409). */
@@ -146,14 +154,14 @@ export class CertificateService {
 
   /**
    * Delivers a `file` certificate's kyso-generated key as a password-protected PKCS#12, once: the
-   * wrapped key is erased in the same transaction, so a second call is a 409 (agency of the
-   * certificate's organization, officer, admin).
+   * wrapped key is erased in the same transaction, so a second call is a 409. Only agency users of
+   * the certificate's organization may take it (api.md "Certificates"): officers and admins may not
+   * hold a subscriber's private key. The password is printable ASCII, 8–64 characters.
    */
   async deliverPkcs12(actor: Actor, serial: string, password: string): Promise<Buffer> {
-    requireRole(actor.principal, 'agency', 'officer', 'admin');
-    if ([...password].length < MIN_PKCS12_PASSWORD) {
-      throw new Refused(`the PKCS#12 password needs at least ${MIN_PKCS12_PASSWORD} characters`, [{ path: 'password', message: 'too short' }]);
-    }
+    requireRole(actor.principal, 'agency');
+    const problem = pkcs12PasswordProblem(password);
+    if (problem) throw new Refused(`the PKCS#12 password ${problem}`, [{ path: 'password', message: problem }]);
     const principal = actor.principal;
     return this.knex.transaction(async (trx) => {
       const found = await this.find(trx, principal, serial);
@@ -161,14 +169,11 @@ export class CertificateService {
       if (row.medium !== 'file') throw new Conflict(`certificate ${row.serial} is a ${row.medium} certificate: its key never left the holder`);
       if (!row.wrapped_key || row.key_delivered_at) throw new Conflict(`the key of certificate ${row.serial} was already delivered; it is delivered once`);
       if (row.status === 'revoked') throw new Conflict(`certificate ${row.serial} is revoked`);
-      const privateKey = createPrivateKey({ key: unwrapKey(this.masterKey, row.wrapped_key, certificateKeyAad(row.id)), format: 'der', type: 'pkcs8' });
       const ca = row.issuer_ca_id ? this.authorities.all().find((a) => a.row.id === row.issuer_ca_id) : undefined;
-      const pkcs12 = encodePkcs12({
-        privateKey,
+      const pkcs12 = this.vault.deliverFileKey(row.wrapped_key, row.id, {
         certificates: [row.der, ...(ca ? this.authorities.chain(ca).map((a) => a.certificateDer) : [])],
         password,
         friendlyName: row.common_name ?? row.serial,
-        random: this.random,
       });
       await updateCertificate(trx, row.id, { wrapped_key: null, key_delivered_at: this.clock.now() });
       await recordAudit(trx, this.clock, actor, { action: 'certificate.pkcs12-deliver', target: { type: 'certificate', id: row.serial }, details: { subject: row.subject_dn } });
@@ -204,6 +209,8 @@ export class CertificateService {
           ? { status: 'suspended', suspended_at: now }
           : { status: 'active', suspended_at: null };
     await updateCertificate(trx, row.id, patch);
+    // Migration 010's trigger notifies every process at commit; this one hears it at once.
+    signalAfterCommit(trx, [row.serial]);
     await insertStatusChanges(trx, [
       { certificate_id: row.id, at: now, status: change.to, reason: change.to === 'revoked' ? change.reason : change.to === 'suspended' ? 'certificateHold' : null },
     ]);

@@ -1,18 +1,21 @@
 import { createHash, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.js';
-import { itemEvents } from './audit-events.js';
+import { itemEvents } from '../audit/item-events.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Actor } from '../auth/principal.js';
 import type { CertificateAuthorities } from '../ca/authorities.js';
-import { findKnown, findOrganizations, insertCertificatesIfNew, insertStatusChanges, type CertificateRow } from '../db/certificates-repo.js';
+import { findKnown, insertCertificatesIfNew, insertStatusChanges, type CertificateRow } from '../db/certificates-repo.js';
+import { findOrganizations } from '../db/organizations-repo.js';
 import { listTrustAnchors } from '../db/trust-anchors-repo.js';
-import { Conflict, DomainError, NotFound, Refused } from '../errors.js';
+import { Conflict, DomainError, fromPki, NotFound, Refused } from '../errors.js';
 import { formatName } from '../pki/name.js';
 import { OID } from '../pki/oids.js';
 import { readCertificate, readCertificateInput, verifyCertificateSignature } from '../pki/x509-reader.js';
 import { toCertificateView, type CertificateView } from './certificates.js';
+import { checkAnchorKey } from './key-policy.js';
 import type { Holder, Medium } from './profiles.js';
 
 /** A certificate issued elsewhere, with what kyso records about it (api.md "import"). */
@@ -41,10 +44,14 @@ export type ImportOutcome = { view: CertificateView } | { cause: DomainError };
  * fingerprint) are refused. notBefore is kept as the issuance date for statistics.
  */
 export class ImportService {
+  /** Trust anchors whose key could not be used, already logged (once per process). */
+  private readonly unusableAnchors = new Set<string>();
+
   constructor(
     private readonly knex: Knex,
     private readonly clock: Clock,
     private readonly authorities: CertificateAuthorities,
+    private readonly logger: Logger,
   ) {}
 
   /** Imports one certificate (officer, admin); throws its problem (400, 404, 409, 422). */
@@ -121,8 +128,13 @@ export class ImportService {
     return outcomes.map((o) => ('row' in o ? { view: toCertificateView(o.row, now) } : o));
   }
 
-  private async prepare(input: ImportInput, issuers: Map<string, KnownIssuer[]>, organization: CertificateRowOrganization | undefined, now: Date): Promise<CertificateRow> {
-    const cert = readCertificateInput(input.pem);
+  private async prepare(
+    input: ImportInput,
+    issuers: Map<string, KnownIssuer[]>,
+    organization: CertificateRowOrganization | undefined,
+    now: Date,
+  ): Promise<CertificateRow> {
+    const cert = fromPki(() => readCertificateInput(input.pem));
     if (cert.isCa) throw new Refused('this is a CA certificate; import records end-entity certificates (add a CA as a trust anchor instead)');
     const candidates = issuers.get(cert.issuerDer.toString('hex'));
     if (!candidates) throw new Refused(`the issuer "${formatName(cert.issuer)}" is neither a built-in CA nor a trust anchor`);
@@ -135,7 +147,7 @@ export class ImportService {
       if (ok) break;
     }
     if (!issuer) {
-      throw new Refused(unsupported ? `the signature algorithm ${cert.signatureOid} is not supported` : `the signature does not verify against the issuer "${candidates[0]!.dn}"`);
+      throw new Refused(unsupported ? `the signature algorithm ${cert.signatureAlgorithm.oid} is not supported` : `the signature does not verify against the issuer "${candidates[0]!.dn}"`);
     }
     if (!organization) throw new NotFound('organization not found');
     const uids = cert.subject.filter((a) => a.type === OID.userId).map((a) => a.value);
@@ -194,8 +206,18 @@ export class ImportService {
       add(ca.subjectDer, { dn: ca.row.subject_dn, key: publicKeyOf(ca.signer.publicKeyInfo), caId: ca.row.id, trustAnchorId: null });
     }
     for (const anchor of await listTrustAnchors(this.knex)) {
-      const cert = readCertificate(anchor.der);
-      add(Buffer.from(anchor.subject_der), { dn: anchor.subject_dn, key: publicKeyOf(cert.publicKeyInfo), caId: null, trustAnchorId: anchor.id });
+      // An anchor stored before its key was checked (#13) is skipped, not a 500 on every import.
+      let key: KeyObject;
+      try {
+        key = checkAnchorKey(readCertificate(anchor.der).publicKeyInfo);
+      } catch (err) {
+        if (!this.unusableAnchors.has(anchor.id)) {
+          this.unusableAnchors.add(anchor.id);
+          this.logger.warn({ trustAnchorId: anchor.id, name: anchor.name, reason: (err as Error).message }, 'trust anchor skipped: its key cannot be used (delete it)');
+        }
+        continue;
+      }
+      add(Buffer.from(anchor.subject_der), { dn: anchor.subject_dn, key, caId: null, trustAnchorId: anchor.id });
     }
     return map;
   }

@@ -1,20 +1,21 @@
-import { createHash, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import type { Actor } from '../auth/principal.js';
-import { recordAudit } from '../audit/audit.js';
-import { itemEvents } from './audit-events.js';
+import { recordAudit, type AuditEvent } from '../audit/audit.js';
+import { itemEvents } from '../audit/item-events.js';
 import type { Authority, CertificateAuthorities } from '../ca/authorities.js';
-import { findOrganizations, insertCertificates, type CertificateRow, type StatusChangeRow } from '../db/certificates-repo.js';
-import type { OrganizationRow } from '../db/organizations-repo.js';
+import { caUrls } from '../ca/urls.js';
+import { insertCertificates, type CertificateRow } from '../db/certificates-repo.js';
+import { findOrganizations, type OrganizationRow } from '../db/organizations-repo.js';
 import { NotFound, Refused } from '../errors.js';
+import type { GeneratedFileKey, KeyVault } from '../keys/vault.js';
 import { EndEntityEncoder } from '../pki/end-entity.js';
-import { wrapKey } from '../pki/key-wrap.js';
 import { encodeName, formatName } from '../pki/name.js';
 import { randomSerial, type RandomSource } from '../pki/serial.js';
 import { serialHex } from '../pki/certificate.js';
-import { describePublicKey } from '../pki/csr.js';
-import { profileFor, validityEnd, type CertificateProfile, type Holder, type Medium } from './profiles.js';
+import { checkKey } from './key-policy.js';
+import { DEFAULT_POLICY_ARC, profileFor, underPolicyArc, validityEnd, type CertificateProfile, type Holder, type Medium } from './profiles.js';
 import { subjectAttributes, validateSubject, type Subject, type SubjectInput } from './subject.js';
 
 export type { SubjectInput } from './subject.js';
@@ -34,10 +35,10 @@ export interface IssueInput {
   msisdn?: string;
   carrier?: string;
   /**
-   * `file` only: the private key kyso generated. It is stored wrapped with the master key, bound to
-   * the certificate's id, until the holder downloads it once as PKCS#12.
+   * `file` only: the key kyso generated (`generateFileKey`). The vault stores it wrapped with the
+   * master key, bound to the certificate's id, until the holder downloads it once as PKCS#12.
    */
-  privateKey?: KeyObject;
+  generatedKey?: GeneratedFileKey;
 }
 
 /** A certificate just issued and stored. */
@@ -47,6 +48,13 @@ export interface IssuedCertificate {
   der: Buffer;
   notBefore: Date;
   notAfter: Date;
+}
+
+/** A certificate signed by `IssuanceService.sign`, not stored yet: its row and its audit event. */
+export interface SignedCertificate {
+  readonly certificate: IssuedCertificate;
+  readonly row: CertificateRow;
+  readonly event: { id: string; details: Record<string, unknown> };
 }
 
 /** A validated input: everything decided, nothing signed yet (from `IssuanceService.prepare`). */
@@ -60,9 +68,10 @@ export interface IssuancePlan {
 }
 
 /**
- * Issues end-entity certificates with the built-in issuing CA. Inside the caller's transaction it
- * validates, records the audit event (the intent), signs, and stores the certificate with its first
- * status change — so a failure leaves no half state (style.md habit 3).
+ * Issues end-entity certificates with the built-in issuing CA: `prepare` validates, `sign` builds
+ * and signs outside any transaction, `store` writes the certificate, its first status change and
+ * its audit event inside the caller's transaction — so a failure leaves no half state (style.md
+ * habit 3) and no lock is held while the CA signs.
  */
 export class IssuanceService {
   private readonly encoders = new Map<string, EndEntityEncoder>();
@@ -72,8 +81,15 @@ export class IssuanceService {
     private readonly random: RandomSource,
     private readonly authorities: CertificateAuthorities,
     private readonly publicUrl: string,
-    private readonly masterKey: Buffer,
+    private readonly vault: KeyVault,
+    /** KYSO_POLICY_ARC: the profiles' policy OIDs are moved under it. */
+    private readonly policyArc: string = DEFAULT_POLICY_ARC,
   ) {}
+
+  /** A fresh key for a `file` certificate, to pass as `IssueInput.generatedKey`. */
+  generateFileKey(): Promise<GeneratedFileKey> {
+    return this.vault.generateFileKey();
+  }
 
   /** Validates, builds, audits, signs and stores one certificate inside the caller's transaction. */
   async issueInTransaction(trx: Knex.Transaction, actor: Actor, input: IssueInput): Promise<IssuedCertificate> {
@@ -81,9 +97,9 @@ export class IssuanceService {
   }
 
   /**
-   * Issues a batch inside the caller's transaction: one audit-head lock, one signing pass, multi-row
-   * inserts. Validation of every input happens before anything is written; the first invalid one
-   * throws (callers that want per-item results check each with `check` first).
+   * Issues a batch inside the caller's transaction: one signing pass, multi-row inserts. Validation
+   * of every input happens before anything is written; the first invalid one throws (callers that
+   * want per-item results check each with `prepare` first).
    */
   async issueManyInTransaction(trx: Knex.Transaction, actor: Actor, inputs: IssueInput[]): Promise<IssuedCertificate[]> {
     if (inputs.length === 0) return [];
@@ -91,9 +107,20 @@ export class IssuanceService {
     return this.issuePlannedInTransaction(trx, actor, inputs.map((input) => this.prepare(input, organizations.get(input.organizationId))));
   }
 
-  /** Issues prepared plans inside the caller's transaction (audit, sign, store), as `issueManyInTransaction`. */
+  /** Issues prepared plans inside the caller's transaction (sign, then audit and store), as `issueManyInTransaction`. */
   async issuePlannedInTransaction(trx: Knex.Transaction, actor: Actor, plans: IssuancePlan[]): Promise<IssuedCertificate[]> {
+    return this.store(trx, actor, await this.sign(plans, trx));
+  }
+
+  /**
+   * Builds and signs the certificates of prepared plans without touching the database, so that no
+   * transaction and no row lock is held while the CA signs. Nothing is issued until `store`
+   * commits: a signed certificate that is never stored never leaves the process. `db` is the
+   * caller's transaction when there is one (the CA list is checked through it).
+   */
+  async sign(plans: IssuancePlan[], db?: Knex): Promise<SignedCertificate[]> {
     if (plans.length === 0) return [];
+    await this.authorities.refresh(db);
     const ca = this.authorities.issuing();
     const now = this.clock.now();
     const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
@@ -113,78 +140,81 @@ export class IssuanceService {
       });
       return { plan, id: randomUUID(), serial: serialHex(serialNumber), tbs, notAfter };
     });
-    await recordAudit(
-      trx,
-      this.clock,
-      actor,
-      itemEvents(
-        'certificate.issue',
-        'certificate',
-        drafts.map((d) => ({
+    const signatures = await Promise.all(drafts.map((d) => ca.signer.sign(d.tbs)));
+    return drafts.map((d, i): SignedCertificate => {
+      const der = this.encoder(ca, d.plan.profile).certificate(d.tbs, signatures[i]!);
+      const { input, subject, organization } = d.plan;
+      return {
+        certificate: { id: d.id, serial: d.serial, der, notBefore, notAfter: d.notAfter },
+        row: {
+          id: d.id,
+          serial: d.serial,
+          issuer_dn: ca.row.subject_dn,
+          issuer_name_hash: issuerNameHash,
+          issuer_ca_id: ca.row.id,
+          trust_anchor_id: null,
+          fingerprint: createHash('sha256').update(der).digest('hex'),
+          der,
+          subject_dn: d.plan.subjectDn,
+          common_name: subject.commonName,
+          uids: subject.uid,
+          holder: input.holder,
+          medium: input.medium,
+          subject,
+          profile: d.plan.profile.name,
+          msisdn: input.msisdn ?? null,
+          carrier: input.carrier ?? null,
+          organization_id: organization.id,
+          sector: organization.sector,
+          province: organization.province,
+          not_before: notBefore,
+          not_after: d.notAfter,
+          status: 'active',
+          revoked_at: null,
+          revocation_reason: null,
+          suspended_at: null,
+          source: 'issued',
+          request_id: input.requestId ?? null,
+          wrapped_key: input.generatedKey ? this.vault.sealFileKey(input.generatedKey, d.id) : null,
+          key_delivered_at: null,
+          created_at: now,
+        },
+        event: {
           id: d.serial,
           details: {
             subject: d.plan.subjectDn,
-            holder: d.plan.input.holder,
-            medium: d.plan.input.medium,
-            organizationId: d.plan.input.organizationId,
+            holder: input.holder,
+            medium: input.medium,
+            organizationId: input.organizationId,
             profile: d.plan.profile.name,
             ca: ca.name,
-            ...(d.plan.input.requestId ? { requestId: d.plan.input.requestId } : {}),
+            ...(input.requestId ? { requestId: input.requestId } : {}),
           },
-        })),
-      ),
-    );
-    const signatures = await Promise.all(drafts.map((d) => ca.signer.sign(d.tbs)));
-    const rows: CertificateRow[] = [];
-    const changes: StatusChangeRow[] = [];
-    const issued = drafts.map((d, i): IssuedCertificate => {
-      const der = this.encoder(ca, d.plan.profile).certificate(d.tbs, signatures[i]!);
-      const { input, subject, organization } = d.plan;
-      rows.push({
-        id: d.id,
-        serial: d.serial,
-        issuer_dn: ca.row.subject_dn,
-        issuer_name_hash: issuerNameHash,
-        issuer_ca_id: ca.row.id,
-        trust_anchor_id: null,
-        fingerprint: createHash('sha256').update(der).digest('hex'),
-        der,
-        subject_dn: d.plan.subjectDn,
-        common_name: subject.commonName,
-        uids: subject.uid,
-        holder: input.holder,
-        medium: input.medium,
-        subject,
-        profile: d.plan.profile.name,
-        msisdn: input.msisdn ?? null,
-        carrier: input.carrier ?? null,
-        organization_id: organization.id,
-        sector: organization.sector,
-        province: organization.province,
-        not_before: notBefore,
-        not_after: d.notAfter,
-        status: 'active',
-        revoked_at: null,
-        revocation_reason: null,
-        suspended_at: null,
-        source: 'issued',
-        request_id: input.requestId ?? null,
-        wrapped_key: input.privateKey
-          ? wrapKey(this.masterKey, input.privateKey.export({ type: 'pkcs8', format: 'der' }), certificateKeyAad(d.id))
-          : null,
-        key_delivered_at: null,
-        created_at: now,
-      });
-      changes.push({ certificate_id: d.id, at: notBefore, status: 'active', reason: null });
-      return { id: d.id, serial: d.serial, der, notBefore, notAfter: d.notAfter };
+        },
+      };
     });
-    await insertCertificates(trx, rows, changes);
-    return issued;
   }
 
-  /** Throws the 422 (or 404) that issuing this input would throw, without writing (see `prepare`). */
-  check(input: IssueInput, organization: OrganizationRow | undefined): void {
-    this.prepare(input, organization);
+  /** Stores signed certificates, their first status change and their audit events in the caller's transaction. */
+  async store(trx: Knex.Transaction, actor: Actor, signed: readonly SignedCertificate[]): Promise<IssuedCertificate[]> {
+    await this.storeRows(trx, signed);
+    await recordAudit(trx, this.clock, actor, this.issueEvents(signed));
+    return signed.map((s) => s.certificate);
+  }
+
+  /** Stores signed certificates and their first status change; the caller records `issueEvents` with its own. */
+  async storeRows(trx: Knex.Transaction, signed: readonly SignedCertificate[]): Promise<void> {
+    if (signed.length === 0) return;
+    await insertCertificates(
+      trx,
+      signed.map((s) => s.row),
+      signed.map((s) => ({ certificate_id: s.row.id, at: s.row.not_before, status: 'active', reason: null })),
+    );
+  }
+
+  /** The `certificate.issue` audit events of signed certificates (for callers that record them with their own). */
+  issueEvents(signed: readonly SignedCertificate[]): AuditEvent[] {
+    return itemEvents('certificate.issue', 'certificate', signed.map((s) => s.event));
   }
 
   /**
@@ -195,9 +225,9 @@ export class IssuanceService {
     if (!organization) throw new NotFound('organization not found');
     const subject = validateSubject(input.holder, input.subject);
     const profile = profileFor(input.holder, input.profile);
-    describePublicKey(input.publicKeyInfo);
-    if (input.medium === 'file' && !input.privateKey) throw new Refused('a file certificate needs the key kyso generated for it');
-    if (input.medium !== 'file' && input.privateKey) throw new Refused('only file certificates carry a kyso-generated key');
+    checkKey(input.publicKeyInfo);
+    if (input.medium === 'file' && !input.generatedKey) throw new Refused('a file certificate needs the key kyso generated for it');
+    if (input.medium !== 'file' && input.generatedKey) throw new Refused('only file certificates carry a kyso-generated key');
     const attributes = subjectAttributes(subject, organization);
     return { input, subject, subjectDer: encodeName(attributes), subjectDn: formatName(attributes), profile, organization };
   }
@@ -206,12 +236,10 @@ export class IssuanceService {
     const key = `${ca.row.id}/${profile.name}`;
     let encoder = this.encoders.get(key);
     if (!encoder) {
-      encoder = new EndEntityEncoder(profile, { name: ca.name, subjectDer: ca.subjectDer, keyId: ca.keyId, algorithm: ca.signer.algorithm }, this.publicUrl);
+      const issuer = { subjectDer: ca.subjectDer, keyId: ca.keyId, algorithm: ca.signer.algorithm };
+      encoder = new EndEntityEncoder({ ...profile, policyOid: underPolicyArc(profile.policyOid, this.policyArc) }, issuer, caUrls(this.publicUrl, ca.name));
       this.encoders.set(key, encoder);
     }
     return encoder;
   }
 }
-
-/** AAD binding a `file` certificate's wrapped key to that certificate (see key-wrap.ts). */
-export const certificateKeyAad = (certificateId: string): string => `certificate:${certificateId}`;

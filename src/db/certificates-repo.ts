@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { WrappedKey } from '../pki/key-wrap.js';
 import { insertJsonRows } from './bulk.js';
-import type { OrganizationRow } from './organizations-repo.js';
+import { newestFirst } from './keyset.js';
 
 /** Stored status of a certificate; `expired` is derived from notAfter, never stored. */
 export type StoredStatus = 'active' | 'suspended' | 'revoked';
@@ -74,6 +74,11 @@ export async function insertCertificatesIfNew(trx: Knex.Transaction, rows: Certi
   return new Set(await insertJsonRows(trx, 'certificates', rows, true));
 }
 
+/** A certificate's status changes, oldest first (its page shows them as its history). */
+export function listStatusChanges(knex: Knex, certificateId: string): Promise<Array<Pick<StatusChangeRow, 'at' | 'status' | 'reason'>>> {
+  return knex('certificate_status_changes').where({ certificate_id: certificateId }).orderBy([{ column: 'at' }, { column: 'id' }]).select('at', 'status', 'reason');
+}
+
 /** Appends status changes. */
 export async function insertStatusChanges(trx: Knex.Transaction, changes: StatusChangeRow[]): Promise<void> {
   await insertJsonRows(trx, 'certificate_status_changes', changes);
@@ -134,21 +139,6 @@ export interface CertificateQuery {
   limit: number;
 }
 
-/**
- * A listing of `table` newest first by (created_at, id), after a keyset cursor: stable under
- * inserts, and rows of one batch (same created_at) still page in id order.
- */
-export function newestFirst<Row extends object>(knex: Knex, table: string, after: { createdAt: Date; id: string } | undefined, limit: number): Knex.QueryBuilder<Row, Row[]> {
-  const query = knex<Row>(table)
-    .orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .limit(limit);
-  if (after) query.whereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
-  return query as unknown as Knex.QueryBuilder<Row, Row[]>;
-}
-
 /** Certificates newest first, filtered. */
 export function listCertificates(knex: Knex, q: CertificateQuery): Promise<CertificateRow[]> {
   const query = newestFirst<CertificateRow>(knex, 'certificates', q.after, q.limit);
@@ -160,21 +150,34 @@ export function listCertificates(knex: Knex, q: CertificateQuery): Promise<Certi
   else if (q.status === 'revoked') query.where('status', 'revoked');
   else if (q.status) query.where('status', q.status).where('not_after', '>=', q.now);
   if (q.q) {
-    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const serial = q.q.toLowerCase().replace(/^0+/, '');
-    query.where((w) =>
-      w
-        .whereILike('subject_dn', like)
-        .orWhereRaw('exists (select 1 from unnest(uids) u where u ilike ?)', [like])
-        .orWhere('serial', serial)
-        .orWhere('fingerprint', q.q!.toLowerCase()),
-    );
+    const term = q.q;
+    const escape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+    // Hex of six digits or more (colons and spaces as openssl and browsers print fingerprints): a serial or fingerprint prefix.
+    const hex = term.replace(/[\s:]/g, '').toLowerCase();
+    const isHexPrefix = /^[0-9a-f]{6,}$/.test(hex);
+    query.where((w) => {
+      w.whereRaw('kyso_fold(subject_dn) like kyso_fold(?)', [`%${escape(term)}%`]).orWhereRaw(
+        'exists (select 1 from unnest(uids) u where u ilike ?)',
+        [`%${escape(term)}%`],
+      );
+      if (isHexPrefix) w.orWhere('serial', 'like', `${hex.replace(/^0+/, '')}%`).orWhere('fingerprint', 'like', `${hex}%`);
+      else if (/^[0-9a-f]+$/.test(hex)) w.orWhere('serial', hex.replace(/^0+/, ''));
+    });
   }
   return query.select('*');
 }
 
-/** The organizations with these ids, by id: issuance and import copy their sector and province. */
-export async function findOrganizations(knex: Knex, ids: string[]): Promise<Map<string, OrganizationRow>> {
-  const rows: OrganizationRow[] = ids.length ? await knex<OrganizationRow>('organizations').whereIn('id', ids).select('*') : [];
-  return new Map(rows.map((r) => [r.id, r]));
+/** Every certificate after `afterId` (ordered by id), with its organization's code: the CLI export's pages. */
+export function exportCertificatesPage(
+  knex: Knex,
+  afterId: string | undefined,
+  limit: number,
+): Promise<Array<CertificateRow & { organization_code: string | null }>> {
+  const query = knex('certificates')
+    .leftJoin('organizations', 'organizations.id', 'certificates.organization_id')
+    .orderBy('certificates.id')
+    .limit(limit)
+    .select('certificates.*', 'organizations.code as organization_code');
+  if (afterId) query.where('certificates.id', '>', afterId);
+  return query;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from './ids.js';
+import { statementName } from './prepared.js';
 
 /** A row of `organizations`. */
 export interface OrganizationRow {
@@ -38,6 +39,18 @@ export async function findOrganization(knex: Knex, id: string): Promise<Organiza
   return isUuid(id) ? knex<OrganizationRow>('organizations').where({ id }).first() : undefined;
 }
 
+/** The organizations with these ids, by id: issuance and import copy their sector and province. */
+export async function findOrganizations(knex: Knex, ids: string[]): Promise<Map<string, OrganizationRow>> {
+  // A text that is not a uuid names no organization (callers answer 404), never a uuid cast error.
+  const uuids = ids.filter(isUuid);
+  if (uuids.length === 0) return new Map();
+  const result = await knex.raw(FIND_ORGANIZATIONS, [uuids]).options({ name: statementName(FIND_ORGANIZATIONS) });
+  return new Map((result.rows as OrganizationRow[]).map((r) => [r.id, r]));
+}
+
+// Every request and approval reads its organization: one prepared text for any number of ids (prepared.ts).
+const FIND_ORGANIZATIONS = 'select id, name, code, sector, province, parent_id, created_at from organizations where id = any(?::uuid[])';
+
 /** The organization with this code, if any. */
 export function findOrganizationByCode(knex: Knex, code: string): Promise<OrganizationRow | undefined> {
   return knex<OrganizationRow>('organizations').where({ code }).first();
@@ -46,6 +59,11 @@ export function findOrganizationByCode(knex: Knex, code: string): Promise<Organi
 /** Inserts an organization. */
 export async function insertOrganization(knex: Knex, row: OrganizationRow): Promise<void> {
   await knex('organizations').insert(row);
+}
+
+/** Changes some columns of one organization. */
+export async function updateOrganization(knex: Knex, id: string, changes: Partial<Omit<OrganizationRow, 'id' | 'created_at'>>): Promise<void> {
+  await knex('organizations').where({ id }).update(changes);
 }
 
 /** Organizations ordered by id, after `afterId`, optionally only `onlyId`. */

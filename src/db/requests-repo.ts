@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { insertJsonRows } from './bulk.js';
-import { newestFirst, type StoredSubject } from './certificates-repo.js';
+import type { StoredSubject } from './certificates-repo.js';
+import { newestFirst } from './keyset.js';
+import { statementName } from './prepared.js';
 
 /** Kinds of certificate request (product.md "Certificate lifecycle"). */
 export const REQUEST_KINDS = ['new', 'renew', 'change-info', 'revoke', 'suspend', 'resume'] as const;
@@ -56,10 +58,38 @@ export function lockRequests(trx: Knex.Transaction, ids: string[]): Promise<Arra
     .forUpdate()
     .select(REQUEST_COLUMNS_BUT_CSR);
 }
+/** These requests as they are now, without locking them (every column but the CSR). */
+export async function findRequests(knex: Knex, ids: string[]): Promise<Array<Omit<RequestRow, 'csr'>>> {
+  if (ids.length === 0) return [];
+  const result = await knex.raw(FIND_REQUESTS, [ids]).options({ name: statementName(FIND_REQUESTS) });
+  return result.rows as Array<Omit<RequestRow, 'csr'>>;
+}
+
+const DECIDE_REQUESTS = `update certificate_requests r set status = v.status, decided_by = v.decided_by, decided_at = v.decided_at,
+       decision_reason = v.decision_reason, certificate_serial = coalesce(v.certificate_serial, r.certificate_serial),
+       certificate_id = v.certificate_id
+     from jsonb_to_recordset(?::jsonb) as v(id uuid, status text, decided_by uuid, decided_at timestamptz,
+       decision_reason text, certificate_serial text, certificate_id uuid)
+     where r.id = v.id`;
+const CLAIM_REQUESTS = `${DECIDE_REQUESTS} and r.status = 'submitted' returning r.id`;
+
+/**
+ * Records decisions on requests that are still `submitted`, in one statement, and returns the ids
+ * it decided: a request another approval decided meanwhile is left alone (its row lock makes the
+ * second wait for the first to commit, then see it decided).
+ */
+export async function claimRequests(trx: Knex.Transaction, decisions: RequestDecision[]): Promise<Set<string>> {
+  if (decisions.length === 0) return new Set();
+  const result = await trx.raw(CLAIM_REQUESTS, [JSON.stringify(decisions)]).options({ name: statementName(CLAIM_REQUESTS) });
+  return new Set((result.rows as Array<{ id: string }>).map((r) => r.id));
+}
+
 const REQUEST_COLUMNS_BUT_CSR = [
   'id', 'kind', 'status', 'holder', 'medium', 'organization_id', 'subject', 'public_key_info', 'msisdn', 'carrier', 'profile',
   'target_serial', 'reason', 'requested_by', 'created_at', 'decided_by', 'decided_at', 'decision_reason', 'certificate_serial', 'certificate_id',
 ];
+// One prepared text for any number of ids (prepared.ts).
+const FIND_REQUESTS = `select ${REQUEST_COLUMNS_BUT_CSR.join(', ')} from certificate_requests where id = any(?::uuid[])`;
 
 /** The decision recorded on a request. */
 export interface RequestDecision {
@@ -75,15 +105,7 @@ export interface RequestDecision {
 /** Records decisions, all in one statement (UPDATE … FROM jsonb_to_recordset). */
 export async function decideRequests(trx: Knex.Transaction, decisions: RequestDecision[]): Promise<void> {
   if (decisions.length === 0) return;
-  await trx.raw(
-    `update certificate_requests r set status = v.status, decided_by = v.decided_by, decided_at = v.decided_at,
-       decision_reason = v.decision_reason, certificate_serial = coalesce(v.certificate_serial, r.certificate_serial),
-       certificate_id = v.certificate_id
-     from jsonb_to_recordset(?::jsonb) as v(id uuid, status text, decided_by uuid, decided_at timestamptz,
-       decision_reason text, certificate_serial text, certificate_id uuid)
-     where r.id = v.id`,
-    [JSON.stringify(decisions)],
-  );
+  await trx.raw(DECIDE_REQUESTS, [JSON.stringify(decisions)]).options({ name: statementName(DECIDE_REQUESTS) });
 }
 
 /** Filters of the request listing. */

@@ -1,6 +1,5 @@
 import type { RequestHandler } from 'express';
 import passport from 'passport';
-import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Principal } from '../auth/principal.js';
 import { Unauthenticated } from '../errors.js';
@@ -9,24 +8,31 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     // passport's req.user is our Principal
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging: passport's User is kyso's Principal
     interface User extends Principal {}
   }
 }
 
 /**
- * Passport with the bearer strategy over kyso's opaque tokens. Returns middleware that
+ * Passport with a bearer strategy over kyso's opaque tokens. Returns middleware that
  * requires a valid token (401 problem otherwise) and sets `req.user` to the principal.
+ * The token is read from the Authorization header only (api.md "Auth"): passport-http-bearer
+ * also takes `?access_token=`, which puts the token in URLs, proxy logs and browser history.
  */
 export function bearerAuth(auth: AuthService): { required: RequestHandler; optional: RequestHandler } {
   const instance = new passport.Passport();
-  instance.use(
-    new BearerStrategy((token, done) => {
+  const strategy: passport.Strategy = {
+    name: 'bearer',
+    authenticate(req) {
+      const token = bearerToken(req.headers.authorization);
+      if (!token) return this.fail('Bearer', 401);
       auth.authenticate(token).then(
-        (principal) => done(null, principal ?? false),
-        (err: unknown) => done(err),
+        (principal) => (principal ? this.success(principal) : this.fail('Bearer', 401)),
+        (err: unknown) => this.error(err),
       );
-    }),
-  );
+    },
+  };
+  instance.use(strategy);
   const required: RequestHandler = (req, res, next) => {
     instance.authenticate('bearer', { session: false }, (err: unknown, user: Principal | false) => {
       if (err) return next(err);

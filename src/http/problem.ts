@@ -1,6 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { isConnectionError } from '../db/connection-errors.js';
 import { DomainError, NotFound, TooManyRequests } from '../errors.js';
+
+/** Seconds a client should wait after a 503 for a database outage. */
+const RETRY_AFTER_SECONDS = 5;
 
 /** Writes an RFC 9457 problem document. */
 export function sendProblem(
@@ -67,6 +71,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const client = clientErrorOf(err);
     if (client) {
       sendProblem(res, client.status, client.title, client.detail);
+      return;
+    }
+    if (isConnectionError(err)) {
+      // An outage, not a bug (#13 item 7): clients and load balancers retry later.
+      logger.warn({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code }, reqId: req.id }, 'database unavailable');
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      sendProblem(res, 503, 'Service Unavailable', 'the database is not reachable; retry later');
       return;
     }
     logger.error({ err, reqId: req.id }, 'unexpected error');

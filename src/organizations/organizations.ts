@@ -12,10 +12,12 @@ import {
   insertSector,
   listOrganizations,
   listSectors,
+  updateOrganization,
   type OrganizationRow,
   type SectorRow,
 } from '../db/organizations-repo.js';
 import { requireRole } from '../auth/authorize.js';
+import { closestProvince, isProvince } from './provinces.js';
 
 /** An organization as the API shows it. */
 export interface Organization {
@@ -61,10 +63,9 @@ export class OrganizationService {
     input: { name: string; code: string; sector: string; province: string; parentId?: string },
   ): Promise<Organization> {
     requireRole(actor.principal, 'admin');
+    checkProvince(input.province);
     return this.knex.transaction(async (trx) => {
-      if (!(await findSector(trx, input.sector))) {
-        throw new Refused(`unknown sector "${input.sector}"`, [{ path: 'sector', message: 'unknown sector' }]);
-      }
+      await checkSector(trx, input.sector);
       if (input.parentId && !(await findOrganization(trx, input.parentId))) {
         throw new Refused('parent organization does not exist', [{ path: 'parentId', message: 'unknown organization' }]);
       }
@@ -90,6 +91,44 @@ export class OrganizationService {
     });
   }
 
+  /**
+   * Changes an organization's name, sector, province or parent (admin). Certificates already issued keep
+   * the sector and province they were issued with (product.md); only later issuance sees the change.
+   */
+  async update(
+    actor: Actor,
+    id: string,
+    patch: { name?: string; sector?: string; province?: string; parentId?: string | null },
+  ): Promise<Organization> {
+    requireRole(actor.principal, 'admin');
+    if (patch.province !== undefined) checkProvince(patch.province);
+    return this.knex.transaction(async (trx) => {
+      const before = await findOrganization(trx, id);
+      if (!before) throw new NotFound('organization not found');
+      if (patch.sector !== undefined) await checkSector(trx, patch.sector);
+      if (patch.parentId) await checkParent(trx, id, patch.parentId);
+      const changes: Partial<OrganizationRow> = {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.sector !== undefined ? { sector: patch.sector } : {}),
+        ...(patch.province !== undefined ? { province: patch.province } : {}),
+        ...(patch.parentId !== undefined ? { parent_id: patch.parentId } : {}),
+      };
+      const after = { ...before, ...changes };
+      if (Object.keys(changes).length > 0) {
+        await updateOrganization(trx, id, changes);
+        const changed = Object.fromEntries(
+          Object.entries(changes).map(([k, v]) => [k, { from: before[k as keyof OrganizationRow] ?? null, to: v ?? null }]),
+        );
+        await recordAudit(trx, this.clock, actor, {
+          action: 'organization.update',
+          target: { type: 'organization', id },
+          details: changed,
+        });
+      }
+      return toOrganization(after);
+    });
+  }
+
   /** Organizations the principal may see: all for staff, its own for agency and signer users. */
   async list(
     principal: Principal,
@@ -112,6 +151,32 @@ export class OrganizationService {
     const row = await findOrganization(this.knex, id);
     if (!row) throw new NotFound('organization not found');
     return toOrganization(row);
+  }
+}
+
+/** 422 unless `province` is one of `GET /api/v1/provinces`, naming the one probably meant. */
+function checkProvince(province: string): void {
+  if (isProvince(province)) return;
+  const close = closestProvince(province);
+  const message = close ? `unknown province; did you mean "${close}"?` : 'unknown province; see GET /api/v1/provinces';
+  throw new Refused(`unknown province "${province}"${close ? `: did you mean "${close}"?` : ''}`, [{ path: 'province', message }]);
+}
+
+/** 422 unless the sector exists. */
+async function checkSector(knex: Knex, sector: string): Promise<void> {
+  if (!(await findSector(knex, sector))) throw new Refused(`unknown sector "${sector}"`, [{ path: 'sector', message: 'unknown sector' }]);
+}
+
+/** 422 unless `parentId` exists and is neither the organization itself nor one of its descendants. */
+async function checkParent(knex: Knex, id: string, parentId: string): Promise<void> {
+  const seen = new Set<string>();
+  for (let at: string | null = parentId; at; ) {
+    if (at === id) throw new Refused('an organization cannot be its own ancestor', [{ path: 'parentId', message: 'would make a cycle' }]);
+    if (seen.has(at)) break;
+    seen.add(at);
+    const row = await findOrganization(knex, at);
+    if (!row) throw new Refused('parent organization does not exist', [{ path: 'parentId', message: 'unknown organization' }]);
+    at = row.parent_id;
   }
 }
 

@@ -1,4 +1,5 @@
 import { BadRequest } from '../errors.js';
+import { parseCsvRecords } from '../shared/csv.js';
 
 /** Columns a batch CSV may carry (header row); `uid` holds several identifiers separated by `;`. */
 export const CSV_COLUMNS = [
@@ -6,35 +7,6 @@ export const CSV_COLUMNS = [
   'csr', 'msisdn', 'carrier', 'profile', 'certificateSerial', 'reason',
 ] as const;
 const SUBJECT_COLUMNS = new Set(['commonName', 'uid', 'title', 'organizationalUnit', 'locality', 'email']);
-
-/** Records of an RFC 4180 CSV text (quoted fields may hold commas, quotes as "", and newlines). */
-export function parseCsvRecords(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // Excel writes a BOM
-  for (; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') record.push(field), (field = '');
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      if (record.some((f) => f !== '')) records.push(record);
-      record = [];
-      field = '';
-    } else field += c;
-  }
-  if (quoted) throw new BadRequest('CSV: unterminated quoted field');
-  record.push(field);
-  if (record.some((f) => f !== '')) records.push(record);
-  return records;
-}
 
 /**
  * Request objects from a batch CSV: a header row naming columns of CSV_COLUMNS, then one request per

@@ -1,20 +1,24 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { GeneratedFileKey } from '../keys/vault.js';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { recordAudit } from '../audit/audit.js';
-import { itemEvents } from '../certificates/audit-events.js';
+import { itemEvents } from '../audit/item-events.js';
 import { requireRole } from '../auth/authorize.js';
 import { seesAllOrganizations, type Actor, type Principal } from '../auth/principal.js';
 import { assertTransition, REVOCATION_REASONS, type CertificateService, type RevocationReason, type StatusChange } from '../certificates/certificates.js';
-import { decodeCursor, encodeCursor } from '../certificates/cursor.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { problemOf, type BatchItem, type ParsedItem } from '../shared/batch.js';
 import type { IssuancePlan, IssuanceService, IssueInput } from '../certificates/issuance.js';
 import { profileFor } from '../certificates/profiles.js';
 import { subjectAttributes, validateSubject } from '../certificates/subject.js';
-import { findOrganizations, type CertificateRow } from '../db/certificates-repo.js';
-import type { OrganizationRow } from '../db/organizations-repo.js';
+import type { CertificateRow } from '../db/certificates-repo.js';
+import { findOrganizations, type OrganizationRow } from '../db/organizations-repo.js';
 import {
+  claimRequests,
   decideRequests,
   findRequest,
+  findRequests,
   insertRequests,
   listRequests,
   lockRequests,
@@ -23,9 +27,10 @@ import {
   type RequestRow,
 } from '../db/requests-repo.js';
 import { BadRequest, Conflict, DomainError, Forbidden, NotFound, Refused } from '../errors.js';
-import { checkCsr } from '../pki/csr.js';
 import { toPem } from '../pki/pem.js';
+import { findUserNames } from '../db/users-repo.js';
 import { readCertificate } from '../pki/x509-reader.js';
+import { checkCsr, checkKey } from '../certificates/key-policy.js';
 import type { RequestInput } from './schemas.js';
 import { isUuid } from '../db/ids.js';
 
@@ -46,22 +51,19 @@ export interface RequestView {
   /** revoke: the RFC 5280 reason asked for; other kinds: the requester's note. */
   requestReason?: string;
   requestedBy: string;
+  /** One request only (GET …/:id): who asked, by full name or username, for its history. */
+  requestedByName?: string;
   createdAt: string;
   decidedBy?: string;
+  /** One request only: who decided, by full name or username. */
+  decidedByName?: string;
   decidedAt?: string;
   /** The reviewer's reason for a rejection. */
   reason?: string;
   /** The issued certificate (new, renew, change-info) or the target (revoke, suspend, resume) once decided. */
   certificateSerial?: string;
-}
-
-/** The per-item outcome of a batch call: a result or the problem that item ran into. */
-export interface BatchItem<T> {
-  index: number;
-  id?: string;
-  status: string;
-  result?: T;
-  error?: { status: number; title: string; detail: string; errors?: ReadonlyArray<{ path: string; message: string }> };
+  /** The key the CSR carried (token, sim): `EC-P-256`, `RSA-2048`, … */
+  publicKey?: string;
 }
 
 /** What an approval returns: the request and, when the CA issued one, the certificate. */
@@ -85,7 +87,7 @@ export class CertificateRequestService {
   /** Submits one request; throws its problem. */
   async submit(actor: Actor, input: RequestInput): Promise<RequestView> {
     const [item] = await this.submitMany(actor, [input]);
-    if (item!.error) throw item!.cause;
+    if (item!.error) throw item!.cause!;
     return item!.view!;
   }
 
@@ -94,7 +96,7 @@ export class CertificateRequestService {
    * with its problem): each row is checked on its own, the good ones are stored together, and each
    * gets its own result.
    */
-  async submitBatch(actor: Actor, rows: Array<{ input?: RequestInput; cause?: DomainError }>): Promise<Array<BatchItem<RequestView>>> {
+  async submitBatch(actor: Actor, rows: Array<ParsedItem<RequestInput>>): Promise<Array<BatchItem<RequestView>>> {
     const valid = rows.flatMap((r, index) => (r.input ? [{ index, input: r.input }] : []));
     const outcomes = await this.submitMany(actor, valid.map((v) => v.input));
     const byIndex = new Map(valid.map((v, i) => [v.index, outcomes[i]!]));
@@ -144,7 +146,14 @@ export class CertificateRequestService {
             'certificate-request',
             rows.map((r) => ({
               id: r.id,
-              details: { kind: r.kind, holder: r.holder, medium: r.medium, organizationId: r.organization_id, commonName: r.subject.commonName, ...(r.target_serial ? { targetSerial: r.target_serial } : {}) },
+              details: {
+                kind: r.kind,
+                holder: r.holder,
+                medium: r.medium,
+                organizationId: r.organization_id,
+                commonName: r.subject.commonName,
+                ...(r.target_serial ? { targetSerial: r.target_serial } : {}),
+              },
             })),
           ),
         );
@@ -267,75 +276,120 @@ export class CertificateRequestService {
     requireRole(principal, 'agency', 'officer', 'admin', 'auditor');
     const row = isUuid(id) ? await findRequest(this.knex, id) : undefined;
     if (!row || !canSee(principal, row.organization_id)) throw new NotFound('certificate request not found');
-    return toRequestView(row);
+    // The history names people, not ids (issue #10): a clerk cannot list the officers' accounts.
+    const names = await findUserNames(this.knex, [row.requested_by, ...(row.decided_by ? [row.decided_by] : [])]);
+    const requestedByName = names.get(row.requested_by);
+    const decidedByName = row.decided_by ? names.get(row.decided_by) : undefined;
+    return { ...toRequestView(row), ...(requestedByName ? { requestedByName } : {}), ...(decidedByName ? { decidedByName } : {}) };
   }
 
   /** Approves one request (officer, admin) and carries it out; throws its problem (404, 409, 422). */
   async approve(actor: Actor, id: string): Promise<ApprovalView> {
     const [item] = await this.approveBatch(actor, [id]);
-    if (item!.error) throw item!.cause;
+    if (item!.error) throw item!.cause!;
     return item!.result!;
   }
 
   /**
-   * Approves several requests in one transaction: the rows are locked (a concurrent approval of the
-   * same request waits, then finds it decided: exactly one certificate), every issuing request is
-   * checked on its own, then the CA issues all of them in one pass. One bad request never sinks the others.
+   * Approves several requests. Everything that can happen before the transaction does: the requests
+   * are read, each is checked on its own, file keys are generated and certificates signed. Then one
+   * short transaction decides the requests still submitted (a conditional update: a concurrent
+   * approval of the same request waits on its row, then finds it decided — exactly one
+   * certificate), stores the certificates of those it decided, applies status changes and records
+   * the audit events. No lock is held while the CA signs; a certificate signed for a request another
+   * approval took is never stored. One bad request never sinks the others.
    */
   async approveBatch(actor: Actor, ids: string[]): Promise<Array<BatchItem<ApprovalView> & { cause?: DomainError }>> {
     requireRole(actor.principal, 'officer', 'admin');
     const principal = actor.principal;
-    return this.knex.transaction(async (trx) => {
-      const now = this.clock.now();
-      const locked = new Map((await lockRequests(trx, [...new Set(ids.filter((id) => isUuid(id)))])).map((r) => [r.id, r]));
-      const organizations = await findOrganizations(trx, [...new Set([...locked.values()].map((r) => r.organization_id))]);
-      const outcomes: Array<{ row?: Omit<RequestRow, 'csr'>; cause?: DomainError; decision?: RequestDecision; certificate?: { serial: string; pem: string } }> = [];
-      const issuing: Array<{ outcome: (typeof outcomes)[number]; plan: IssuancePlan; supersede?: string }> = [];
-      const seen = new Set<string>();
-      for (const id of ids) {
-        const outcome: (typeof outcomes)[number] = {};
-        outcomes.push(outcome);
+    const now = this.clock.now();
+    const found = new Map((await findRequests(this.knex, [...new Set(ids.filter((id) => isUuid(id)))])).map((r) => [r.id, r]));
+    const organizations = await findOrganizations(this.knex, [...new Set([...found.values()].map((r) => r.organization_id))]);
+    type Outcome = { row?: Omit<RequestRow, 'csr'>; cause?: DomainError; decision?: RequestDecision; certificate?: { serial: string; pem: string } };
+    const outcomes: Outcome[] = [];
+    const issuing: Array<{ outcome: Outcome; plan: IssuancePlan; supersede?: string }> = [];
+    const changing: Array<{ outcome: Outcome; target: CertificateRow; change: StatusChange }> = [];
+    const seen = new Set<string>();
+    for (const id of ids) {
+      const outcome: Outcome = {};
+      outcomes.push(outcome);
+      try {
+        const row = found.get(id);
+        if (!row) throw new NotFound(`certificate request ${id} not found`);
+        outcome.row = row;
+        if (seen.has(id)) throw new Conflict(`certificate request ${id} is listed twice`);
+        seen.add(id);
+        if (row.status !== 'submitted') throw notSubmitted(row);
+        // Four eyes (api.md "Certificate requests"): whoever submitted a request does not approve it.
+        if (row.requested_by === principal.id) throw new Forbidden(`certificate request ${id} was submitted by you: another officer or admin must approve it`);
+        if (row.kind === 'new' || row.kind === 'renew' || row.kind === 'change-info') {
+          const target = row.kind === 'new' ? undefined : await this.certificates.find(this.knex, principal, row.target_serial!);
+          if (target && target.status === 'revoked') throw new Conflict(`certificate ${target.serial} is revoked`);
+          const generated = row.medium === 'file' ? await this.issuance.generateFileKey() : undefined;
+          const plan = this.issuance.prepare(issueInputFor(row, target, generated), organizations.get(row.organization_id));
+          issuing.push({ outcome, plan, supersede: row.kind === 'change-info' ? target!.id : undefined });
+        } else {
+          const target = await this.certificates.find(this.knex, principal, row.target_serial!);
+          const change: StatusChange =
+            row.kind === 'revoke' ? { to: 'revoked', reason: revocationReason(row.reason) } : { to: row.kind === 'suspend' ? 'suspended' : 'active' };
+          changing.push({ outcome, target, change });
+        }
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        outcome.cause = err;
+      }
+    }
+    const signed = await this.issuance.sign(issuing.map((i) => i.plan));
+    for (const [i, item] of issuing.entries()) {
+      const { certificate } = signed[i]!;
+      item.outcome.decision = { id: item.outcome.row!.id, status: 'issued', decided_by: principal.id, decided_at: now, certificate_serial: certificate.serial, certificate_id: certificate.id };
+      item.outcome.certificate = { serial: certificate.serial, pem: toPem(certificate.der, 'CERTIFICATE') };
+    }
+
+    await this.knex.transaction(async (trx) => {
+      const claimed = await claimRequests(trx, issuing.map((i) => i.outcome.decision!));
+      const stored = signed.filter((_, i) => claimed.has(issuing[i]!.outcome.row!.id));
+      await this.issuance.storeRows(trx, stored);
+      for (const item of issuing) {
+        if (!claimed.has(item.outcome.row!.id)) {
+          item.outcome.cause = await this.decidedMeanwhile(trx, item.outcome.row!);
+          continue;
+        }
+        if (item.supersede) await this.certificates.changeStatusInTransaction(trx, actor, item.supersede, { to: 'revoked', reason: 'superseded' });
+      }
+      // Revoke, suspend, resume: the request row is locked first, so a concurrent approval waits.
+      const locked = new Map((changing.length ? await lockRequests(trx, changing.map((c) => c.outcome.row!.id)) : []).map((r) => [r.id, r]));
+      const decisions: RequestDecision[] = [];
+      for (const item of changing) {
+        const row = locked.get(item.outcome.row!.id)!;
         try {
-          const row = locked.get(id);
-          if (!row) throw new NotFound(`certificate request ${id} not found`);
-          outcome.row = row;
-          if (seen.has(id)) throw new Conflict(`certificate request ${id} is listed twice`);
-          seen.add(id);
-          if (row.status !== 'submitted') throw new Conflict(`certificate request ${id} is ${row.status}; only a submitted request can be approved`);
-          if (row.kind === 'new' || row.kind === 'renew' || row.kind === 'change-info') {
-            const target = row.kind === 'new' ? undefined : await this.certificates.find(trx, principal, row.target_serial!);
-            if (target && target.status === 'revoked') throw new Conflict(`certificate ${target.serial} is revoked`);
-            const input = issueInputFor(row, target);
-            const plan = this.issuance.prepare(input, organizations.get(row.organization_id));
-            issuing.push({ outcome, plan, supersede: row.kind === 'change-info' ? target!.id : undefined });
-          } else {
-            const target = await this.certificates.find(trx, principal, row.target_serial!);
-            const change: StatusChange =
-              row.kind === 'revoke' ? { to: 'revoked', reason: revocationReason(row.reason) } : { to: row.kind === 'suspend' ? 'suspended' : 'active' };
-            await this.certificates.changeStatusInTransaction(trx, actor, target.id, change);
-            outcome.decision = { id, status: 'approved', decided_by: principal.id, decided_at: now, certificate_serial: target.serial, certificate_id: target.id };
-          }
+          if (row.status !== 'submitted') throw notSubmitted(row);
+          await this.certificates.changeStatusInTransaction(trx, actor, item.target.id, item.change);
+          item.outcome.decision = { id: row.id, status: 'approved', decided_by: principal.id, decided_at: now, certificate_serial: item.target.serial, certificate_id: item.target.id };
+          decisions.push(item.outcome.decision);
         } catch (err) {
           if (!(err instanceof DomainError)) throw err;
-          outcome.cause = err;
+          item.outcome.cause = err;
         }
       }
-      const issued = await this.issuance.issuePlannedInTransaction(trx, actor, issuing.map((i) => i.plan));
-      for (const [i, item] of issuing.entries()) {
-        const certificate = issued[i]!;
-        if (item.supersede) await this.certificates.changeStatusInTransaction(trx, actor, item.supersede, { to: 'revoked', reason: 'superseded' });
-        item.outcome.decision = { id: item.outcome.row!.id, status: 'issued', decided_by: principal.id, decided_at: now, certificate_serial: certificate.serial, certificate_id: certificate.id };
-        item.outcome.certificate = { serial: certificate.serial, pem: toPem(certificate.der, 'CERTIFICATE') };
-      }
-      const decided = outcomes.filter((o) => o.decision);
-      await decideRequests(trx, decided.map((o) => o.decision!));
-      await recordAudit(trx, this.clock, actor, itemEvents('certificate-request.approve', 'certificate-request', decided.map((o) => decisionItem(o.row!, o.decision!.certificate_serial))));
-      return outcomes.map((o, index) => {
-        if (o.cause) return { index, id: ids[index], status: 'error', error: problemOf(o.cause), cause: o.cause };
-        const view = toRequestView({ ...o.row!, ...o.decision! });
-        return { index, id: ids[index], status: view.status, result: o.certificate ? { ...view, certificate: o.certificate } : view };
-      });
+      await decideRequests(trx, decisions);
+      const decided = outcomes.filter((o) => o.decision && !o.cause);
+      await recordAudit(trx, this.clock, actor, [
+        ...this.issuance.issueEvents(stored),
+        ...itemEvents('certificate-request.approve', 'certificate-request', decided.map((o) => decisionItem(o.row!, o.decision!.certificate_serial))),
+      ]);
     });
+    return outcomes.map((o, index) => {
+      if (o.cause) return { index, id: ids[index], status: 'error', error: problemOf(o.cause), cause: o.cause };
+      const view = toRequestView({ ...o.row!, ...o.decision! });
+      return { index, id: ids[index], status: view.status, result: o.certificate ? { ...view, certificate: o.certificate } : view };
+    });
+  }
+
+  /** The conflict for a request another approval, rejection or cancellation decided after it was read. */
+  private async decidedMeanwhile(trx: Knex.Transaction, row: Omit<RequestRow, 'csr'>): Promise<DomainError> {
+    const [now] = await lockRequests(trx, [row.id]);
+    return notSubmitted(now ?? row);
   }
 
   /** Rejects a submitted request with a reason (officer, admin). */
@@ -356,7 +410,7 @@ export class CertificateRequestService {
       const [row] = isUuid(id) ? await lockRequests(trx, [id]) : [];
       if (!row || !canSee(principal, row.organization_id)) throw new NotFound('certificate request not found');
       if (status === 'cancelled' && row.requested_by !== principal.id) throw new Forbidden('only the user who submitted a request may cancel it');
-      if (row.status !== 'submitted') throw new Conflict(`certificate request ${id} is ${row.status}; only a submitted request can be ${status}`);
+      if (row.status !== 'submitted') throw notSubmitted(row, status);
       const decision: RequestDecision = { id, status, decided_by: principal.id, decided_at: this.clock.now(), decision_reason: reason };
       await decideRequests(trx, [decision]);
       await recordAudit(trx, this.clock, actor, itemEvents(`certificate-request.${status === 'rejected' ? 'reject' : 'cancel'}`, 'certificate-request', [decisionItem(row, null, reason)]));
@@ -366,11 +420,10 @@ export class CertificateRequestService {
 }
 
 /** The issuance input an approved new, renew or change-info request stands for. */
-function issueInputFor(row: Omit<RequestRow, 'csr'>, target: CertificateRow | undefined): IssueInput {
-  // file: kyso generates the key (P-256: quick to make, accepted by Adobe, Windows and openssl).
-  const generated = row.medium === 'file' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : undefined;
+function issueInputFor(row: Omit<RequestRow, 'csr'>, target: CertificateRow | undefined, generated: GeneratedFileKey | undefined): IssueInput {
+  // file: kyso generated the key (the vault holds it until issuance seals it to the certificate).
   const publicKeyInfo = generated
-    ? generated.publicKey.export({ type: 'spki', format: 'der' })
+    ? generated.publicKeyInfo
     : (row.public_key_info ?? (target ? readCertificate(target.der).publicKeyInfo : undefined));
   if (!publicKeyInfo) throw new Refused('the request carries no key');
   return {
@@ -383,7 +436,7 @@ function issueInputFor(row: Omit<RequestRow, 'csr'>, target: CertificateRow | un
     requestId: row.id,
     msisdn: row.msisdn ?? undefined,
     carrier: row.carrier ?? undefined,
-    privateKey: generated?.privateKey,
+    generatedKey: generated,
   };
 }
 
@@ -403,13 +456,13 @@ function decisionItem(row: Omit<RequestRow, 'csr'>, serial?: string | null, reas
   };
 }
 
+/** 409 for a request that is no longer submitted. */
+function notSubmitted(row: Pick<RequestRow, 'id' | 'status'>, verb: string = 'approved'): Conflict {
+  return new Conflict(`certificate request ${row.id} is ${row.status}; only a submitted request can be ${verb}`);
+}
+
 const canSee = (principal: Principal, organizationId: string): boolean =>
   seesAllOrganizations(principal) || principal.organizationId === organizationId;
-
-/** A domain error as a batch item shows it. */
-export function problemOf(err: DomainError): NonNullable<BatchItem<unknown>['error']> {
-  return { status: err.status, title: err.title, detail: err.message, ...(err.errors ? { errors: err.errors } : {}) };
-}
 
 /** The API view of a request row. */
 export function toRequestView(row: Omit<RequestRow, 'csr'>): RequestView {
@@ -432,5 +485,15 @@ export function toRequestView(row: Omit<RequestRow, 'csr'>): RequestView {
     ...(row.decided_at ? { decidedAt: new Date(row.decided_at).toISOString() } : {}),
     ...(row.decision_reason ? { reason: row.decision_reason } : {}),
     ...(row.certificate_serial ? { certificateSerial: row.certificate_serial } : {}),
+    ...(row.public_key_info ? keyOf(row.public_key_info) : {}),
   };
+}
+
+/** The requested key in words; nothing for a key today's policy would refuse (it passed at submission). */
+function keyOf(spki: Uint8Array): { publicKey?: string } {
+  try {
+    return { publicKey: checkKey(spki).description };
+  } catch {
+    return {};
+  }
 }

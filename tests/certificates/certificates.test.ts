@@ -247,8 +247,15 @@ describe('file certificates and PKCS#12', () => {
     const serial = approved.body.certificate.serial;
     expect((await t.http().get(`/api/v1/certificates/${serial}`).set(auth(a.tokens.agency))).body.keyDelivered).toBe(false);
     expect((await post(`/api/v1/certificates/${serial}/pkcs12`, a.tokens.agency, { password: 'short' })).status).toBe(422);
-    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, b.tokens.agency, { password: 'mật khẩu an toàn' })).status).toBe(404);
-    const res = await t.http().post(`/api/v1/certificates/${serial}/pkcs12`).set(auth(a.tokens.agency)).send({ password: 'mật khẩu an toàn' }).buffer(true).parse((r, cb) => {
+    // Printable ASCII only (Java's keytool refuses others; NULs made the key unusable), 8–64 characters.
+    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, a.tokens.agency, { password: 'mật khẩu an toàn' })).status).toBe(422);
+    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, a.tokens.agency, { password: '\u0000'.repeat(10) })).status).toBe(400);
+    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, a.tokens.agency, { password: 'x'.repeat(65) })).status).toBe(422);
+    // Officers and admins may not take a subscriber's key (issue #13 item 9): 403, before the body is read.
+    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, a.tokens.officer, { password: 'Mat khau an toan 2026' })).status).toBe(403);
+    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, admin, {})).status).toBe(403);
+    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, b.tokens.agency, { password: 'Mat khau an toan 2026' })).status).toBe(404);
+    const res = await t.http().post(`/api/v1/certificates/${serial}/pkcs12`).set(auth(a.tokens.agency)).send({ password: 'Mat khau an toan 2026' }).buffer(true).parse((r, cb) => {
       const chunks: Buffer[] = [];
       r.on('data', (d: Buffer) => chunks.push(d));
       r.on('end', () => cb(null, Buffer.concat(chunks)));
@@ -258,21 +265,21 @@ describe('file certificates and PKCS#12', () => {
     const p12 = res.body as Buffer;
     const p12file = path.join(dir, 'file.p12');
     writeFileSync(p12file, p12);
-    const info = execFileSync('openssl', ['pkcs12', '-info', '-nokeys', '-in', p12file, '-passin', 'pass:mật khẩu an toàn'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const info = execFileSync('openssl', ['pkcs12', '-info', '-nokeys', '-in', p12file, '-passin', 'pass:Mat khau an toan 2026'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     // leaf (with the localKeyID that pairs it with the key), then the issuing CA and the root
     expect(info).toMatch(/localKeyID[\s\S]*UID = MST:0401234567[\s\S]*CN = Kyso Dev Issuing CA[\s\S]*CN = Kyso Dev Root CA/);
     // the MAC and the key encryption are the modern ones
-    const stderr = execFileSync('sh', ['-c', `openssl pkcs12 -info -nokeys -nocerts -in "${p12file}" -passin "pass:mật khẩu an toàn" 2>&1`], { encoding: 'utf8' });
+    const stderr = execFileSync('sh', ['-c', `openssl pkcs12 -info -nokeys -nocerts -in "${p12file}" -passin "pass:Mat khau an toan 2026" 2>&1`], { encoding: 'utf8' });
     expect(stderr).toMatch(/MAC: sha256/);
     expect(stderr).toMatch(/PBES2, PBKDF2, AES-256-CBC, Iteration \d+, PRF hmacWithSHA256/);
     // the key in the PKCS#12 is the certificate's
-    const keyPem = execFileSync('openssl', ['pkcs12', '-in', p12file, '-passin', 'pass:mật khẩu an toàn', '-nocerts', '-nodes'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const keyPem = execFileSync('openssl', ['pkcs12', '-in', p12file, '-passin', 'pass:Mat khau an toan 2026', '-nocerts', '-nodes'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const fromKey = execFileSync('openssl', ['pkey', '-pubout'], { input: keyPem, encoding: 'utf8' });
     const fromCert = openssl(['x509', '-noout', '-pubkey', '-in', { file: 'c.pem', content: approved.body.certificate.pem }]);
     expect(fromKey).toBe(fromCert);
     expect(() => execFileSync('openssl', ['pkcs12', '-info', '-nokeys', '-in', p12file, '-passin', 'pass:wrong password'], { stdio: 'pipe' })).toThrow();
 
-    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, a.tokens.agency, { password: 'mật khẩu an toàn' })).status).toBe(409);
+    expect((await post(`/api/v1/certificates/${serial}/pkcs12`, a.tokens.agency, { password: 'Mat khau an toan 2026' })).status).toBe(409);
     expect((await t.http().get(`/api/v1/certificates/${serial}`).set(auth(a.tokens.agency))).body.keyDelivered).toBe(true);
     const stored = await t.kyso.services.knex('certificates').where({ serial }).first('wrapped_key');
     expect(stored.wrapped_key).toBeNull();

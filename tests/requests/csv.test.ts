@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequest } from '../../src/errors.js';
-import { parseCsvRecords, requestsFromCsv } from '../../src/requests/csv.js';
+import { requestsFromCsv } from '../../src/requests/csv.js';
+import { parseCsvRecords } from '../../src/shared/csv.js';
 
 describe('batch CSV', () => {
   it('parses RFC 4180: quotes, doubled quotes, embedded commas and newlines, CRLF, a BOM, blank lines', () => {

@@ -210,6 +210,9 @@ describe('the request state machine', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ id, status: 'issued', certificateSerial: first.body.certificate.serial });
     expect(first.body.decidedBy).toBe(a.userIds.officer);
+    // The request's page names the people of its history (issue #10), for the clerk too.
+    const seen = await t.http().get(`/api/v1/certificate-requests/${id}`).set(auth(a.tokens.agency));
+    expect(seen.body).toMatchObject({ requestedByName: 'Nguyễn Văn agency', decidedByName: 'Nguyễn Văn officer' });
     expect((await post(id, 'approve', a.tokens.officer)).status).toBe(409);
     expect((await post(id, 'reject', a.tokens.officer, { reason: 'late' })).status).toBe(409);
     expect((await post(id, 'cancel', a.tokens.agency)).status).toBe(409);

@@ -32,7 +32,12 @@ export function tokenRequest(organizationId: string, csr: string, overrides: Rec
 }
 
 /** Submits and approves a token request; returns the issued serial and PEM. */
-export async function issueToken(t: TestKyso, organizationId: string, token: string, officer: string): Promise<{ serial: string; pem: string; requestId: string }> {
+export async function issueToken(
+  t: TestKyso,
+  organizationId: string,
+  token: string,
+  officer: string,
+): Promise<{ serial: string; pem: string; requestId: string }> {
   const { pem } = await makeCsr();
   const submitted = await t.http().post('/api/v1/certificate-requests').set('Authorization', `Bearer ${token}`).send(tokenRequest(organizationId, pem));
   if (submitted.status !== 201) throw new Error(`submit: ${submitted.status} ${JSON.stringify(submitted.body)}`);

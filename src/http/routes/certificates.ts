@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { MIN_PKCS12_PASSWORD, REVOCATION_REASONS } from '../../certificates/certificates.js';
+import { REVOCATION_REASONS } from '../../certificates/certificates.js';
 import { TooLarge } from '../../errors.js';
 import { MAX_BATCH } from '../../requests/schemas.js';
 import type { Services } from '../../services.js';
-import { problemOf } from '../../requests/requests.js';
-import { pageQuery, type RouteDefiner } from '../route.js';
-import { parseEach } from './requests.js';
+import { problemOf } from '../../shared/batch.js';
+import { pageOf, pageQuery, type RouteDefiner } from '../route.js';
+import { idempotent, problemSchema, parseEach } from '../batch.js';
 
 const certificateView = z.object({
   serial: z.string().describe('lowercase hex without leading zeros'),
@@ -60,7 +60,7 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
         status: z.enum(['active', 'suspended', 'revoked', 'expired']).optional(),
         q: z.string().trim().min(1).max(200).optional(),
       }),
-      response: z.object({ items: z.array(certificateView), nextCursor: z.string().nullable() }),
+      response: pageOf(certificateView),
     },
     async ({ query, principal }) => certificates.list(principal, query),
   );
@@ -72,6 +72,7 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
       summary: 'Record a certificate issued elsewhere (officer, admin): issuer must be a built-in CA or a trust anchor; 409 when already known',
       tags: ['certificates'],
       auth: true,
+      roles: ['officer', 'admin'],
       status: 201,
       body: importSchema,
       response: certificateView,
@@ -83,9 +84,11 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
     {
       method: 'post',
       path: '/api/v1/certificates/import/batch',
+      idempotencyKey: true,
       summary: `Import up to ${MAX_BATCH} certificates (a JSON array of import objects); 207 with one result per item`,
       tags: ['certificates'],
       auth: true,
+      roles: ['officer', 'admin'],
       status: 207,
       body: z.array(z.unknown()).min(1),
       response: z.object({
@@ -94,24 +97,36 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
             index: z.number(),
             serial: z.string().optional(),
             status: z.string(),
-            error: z.object({ status: z.number(), title: z.string(), detail: z.string() }).optional(),
+            error: problemSchema.optional(),
           }),
         ),
       }),
     },
-    async ({ body, actor }) => {
+    async ({ body, actor, ...ctx }) => {
       if (body.length > MAX_BATCH) throw new TooLarge(`at most ${MAX_BATCH} certificates per batch (got ${body.length})`);
-      const outcomes = await imports.importMany(actor, parseEach(importSchema, body, 'item'));
-      return {
-        results: outcomes.map((o, index) =>
-          'view' in o ? { index, serial: o.view.serial, status: 'imported' } : { index, status: 'error', error: problemOf(o.cause) },
-        ),
-      };
+      return idempotent(services.idempotency, ctx, async () => {
+        const outcomes = await imports.importMany(actor, parseEach(importSchema, body, 'item'));
+        return {
+          results: outcomes.map((o, index) =>
+            'view' in o ? { index, serial: o.view.serial, status: 'imported' } : { index, status: 'error', error: problemOf(o.cause) },
+          ),
+        };
+      });
     },
   );
 
   route(
-    { method: 'get', path: '/api/v1/certificates/:serial', summary: 'One certificate', tags: ['certificates'], auth: true, params: serialParams, response: certificateView },
+    {
+      method: 'get',
+      path: '/api/v1/certificates/:serial',
+      summary: 'One certificate, with its status history (oldest first)',
+      tags: ['certificates'],
+      auth: true,
+      params: serialParams,
+      response: certificateView.extend({
+        history: z.array(z.object({ status: z.enum(['active', 'suspended', 'revoked']), at: z.string(), reason: z.string().optional() })),
+      }),
+    },
     async ({ params, principal }) => certificates.get(principal, params.serial),
   );
 
@@ -164,11 +179,12 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
     {
       method: 'post',
       path: '/api/v1/certificates/:serial/pkcs12',
-      summary: `file certificates: the kyso-generated key and the chain as a PKCS#12 (AES-256-CBC, PBKDF2/HMAC-SHA-256, SHA-256 MAC; OpenSSL 3 opens it without -legacy), delivered once — the key is then erased (agency of the organization, officer, admin)`,
+      summary: `file certificates: the kyso-generated key and the chain as a PKCS#12 (AES-256-CBC, PBKDF2/HMAC-SHA-256, SHA-256 MAC; OpenSSL 3 opens it without -legacy), delivered once — the key is then erased (agency users of the certificate's organization only)`,
       tags: ['certificates'],
       auth: true,
+      roles: ['agency'],
       params: serialParams,
-      body: z.object({ password: z.string().min(1).max(1000).describe(`at least ${MIN_PKCS12_PASSWORD} characters`) }),
+      body: z.object({ password: z.string().min(1).max(1000).describe('printable ASCII, 8 to 64 characters') }),
       produces: ['application/x-pkcs12'],
     },
     async ({ params, body, actor, res }) => {
@@ -185,6 +201,7 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
       summary: 'Revoke a certificate (officer, admin); final',
       tags: ['certificates'],
       auth: true,
+      roles: ['officer', 'admin'],
       params: serialParams,
       body: z.object({ reason: z.enum(REVOCATION_REASONS).optional().describe('RFC 5280 CRLReason, camelCase; default unspecified') }).optional(),
       response: certificateView,
@@ -200,6 +217,7 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
       summary: 'Suspend an active certificate (officer, admin): certificateHold on the CRL and in OCSP',
       tags: ['certificates'],
       auth: true,
+      roles: ['officer', 'admin'],
       params: serialParams,
       response: certificateView,
     },
@@ -213,6 +231,7 @@ export function certificateRoutes(route: RouteDefiner, services: Services): void
       summary: 'Resume a suspended certificate (officer, admin)',
       tags: ['certificates'],
       auth: true,
+      roles: ['officer', 'admin'],
       params: serialParams,
       response: certificateView,
     },

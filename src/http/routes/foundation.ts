@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { ROLES } from '../../auth/principal.js';
 import { requireRole } from '../../auth/authorize.js';
-import { listAudit, verifyAuditChain } from '../../audit/audit.js';
+import { listAudit } from '../../audit/audit.js';
+import { listCheckpoints, verifyAuditChain } from '../../audit/verify.js';
 import { Unauthenticated } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { bearerToken } from '../authenticate.js';
-import { clientIp, pageQuery, type RouteDefiner } from '../route.js';
+import { clientIp, pageOf, pageQuery, type RouteDefiner } from '../route.js';
+import { lineText } from '../text-rule.js';
 
 const uuid = z.uuid();
 const principalSchema = z.object({
@@ -30,9 +32,10 @@ const userSchema = z.object({
   organizationId: z.string().nullable(),
   fullName: z.string().nullable(),
   createdAt: z.string(),
+  disabled: z.boolean(),
+  mustChangePassword: z.boolean().describe('set by an admin reset until the user changes the password'),
 });
 const sectorSchema = z.object({ code: z.string(), name: z.string() });
-const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 /** Auth, sectors, organizations, users and the audit trail. */
 export function foundationRoutes(route: RouteDefiner, services: Services): void {
@@ -45,16 +48,45 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       tags: ['auth'],
       auth: false,
       body: z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) }),
-      response: z.object({ token: z.string(), expiresAt: z.string(), user: principalSchema }),
+      response: z.object({
+        token: z.string(),
+        expiresAt: z.string(),
+        user: principalSchema,
+        mustChangePassword: z.boolean().describe('true after an admin reset: only POST /api/v1/auth/password is allowed until then'),
+      }),
     },
     async ({ body, req }) => {
       const result = await services.auth.login(body.username, body.password, clientIp(req));
-      return { token: result.token, expiresAt: result.expiresAt.toISOString(), user: result.user };
+      return {
+        token: result.token,
+        expiresAt: result.expiresAt.toISOString(),
+        user: result.user,
+        mustChangePassword: result.mustChangePassword,
+      };
     },
   );
 
   route(
-    { method: 'post', path: '/api/v1/auth/logout', summary: 'End the session of the bearer token', tags: ['auth'], auth: true, status: 204 },
+    {
+      method: 'post',
+      path: '/api/v1/auth/password',
+      summary: "Change the caller's own password; ends the caller's other sessions",
+      tags: ['auth'],
+      auth: true,
+      duringPasswordChange: true,
+      status: 204,
+      body: z.object({
+        currentPassword: z.string().min(1).max(1000),
+        newPassword: z.string().min(1).max(1000).describe('at least 12 characters, not the username, not a common password'),
+      }),
+    },
+    async ({ body, req, actor }) => {
+      await services.auth.changePassword(actor, bearerToken(req.headers.authorization)!, body);
+    },
+  );
+
+  route(
+    { method: 'post', path: '/api/v1/auth/logout', summary: 'End the session of the bearer token', tags: ['auth'], auth: true, duringPasswordChange: true, status: 204 },
     async ({ req, principal }) => {
       const token = bearerToken(req.headers.authorization);
       if (!token) throw new Unauthenticated('a bearer token is required');
@@ -63,7 +95,15 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
   );
 
   route(
-    { method: 'get', path: '/api/v1/auth/me', summary: 'The caller', tags: ['auth'], auth: true, response: principalSchema },
+    {
+      method: 'get',
+      path: '/api/v1/auth/me',
+      summary: 'The caller',
+      tags: ['auth'],
+      auth: true,
+      duringPasswordChange: true,
+      response: principalSchema.extend({ mustChangePassword: z.boolean().optional() }),
+    },
     async ({ principal }) => principal,
   );
 
@@ -79,6 +119,7 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       summary: 'Add a sector (admin)',
       tags: ['organizations'],
       auth: true,
+      roles: ['admin'],
       status: 201,
       body: z.object({
         code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'lowercase letters, digits and dashes'),
@@ -96,6 +137,7 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       summary: 'Create an organization (admin)',
       tags: ['organizations'],
       auth: true,
+      roles: ['admin'],
       status: 201,
       body: z.object({
         name: z.string().trim().min(1).max(200),
@@ -117,7 +159,7 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       tags: ['organizations'],
       auth: true,
       query: z.object({ ...pageQuery, cursor: uuid.optional(), sector: z.string().optional(), province: z.string().optional() }),
-      response: page(organizationSchema),
+      response: pageOf(organizationSchema),
     },
     async ({ query, principal }) => services.organizations.list(principal, query),
   );
@@ -142,6 +184,7 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       summary: 'Create a user (admin)',
       tags: ['users'],
       auth: true,
+      roles: ['admin'],
       status: 201,
       body: z.object({
         username: z.string().regex(/^[A-Za-z0-9._@-]{3,64}$/, '3–64 letters, digits, . _ @ -'),
@@ -163,7 +206,7 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       tags: ['users'],
       auth: true,
       query: z.object({ ...pageQuery, organizationId: uuid.optional(), role: z.enum(ROLES).optional() }),
-      response: page(userSchema),
+      response: pageOf(userSchema),
     },
     async ({ query, principal }) => services.users.list(principal, query),
   );
@@ -181,7 +224,63 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
     async ({ params, principal }) => services.users.get(principal, params.id),
   );
 
-  const dateOrTime = z.iso.date().or(z.iso.datetime({ offset: true }));
+  // Years PostgreSQL and JavaScript both hold (year 0000 is a 500 in PostgreSQL; issue #13 item 4).
+  route(
+    {
+      method: 'patch',
+      path: '/api/v1/users/:id',
+      summary: "Change a user's full name, role, organization or disabled state (admin); disabling ends its sessions at once",
+      tags: ['users'],
+      auth: true,
+      roles: ['admin'],
+      params: z.object({ id: z.string() }),
+      body: z
+        .object({
+          fullName: lineText(1, 200).nullable().optional(),
+          role: z.enum(ROLES).optional(),
+          organizationId: uuid.nullable().optional(),
+          disabled: z.boolean().optional(),
+        })
+        .strict(),
+      response: userSchema,
+    },
+    async ({ params, body, actor }) => services.users.update(actor, params.id, body),
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/api/v1/users/:id/reset-password',
+      summary: 'Give a user a temporary password it must change at its next login (admin); ends its sessions',
+      tags: ['users'],
+      auth: true,
+      roles: ['admin'],
+      params: z.object({ id: z.string() }),
+      response: z.object({ temporaryPassword: z.string() }),
+    },
+    async ({ params, actor }) => services.users.resetPassword(actor, params.id),
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/api/v1/users/:id/unlock',
+      summary: "Clear a user's login throttling from every address (admin)",
+      tags: ['users'],
+      auth: true,
+      roles: ['admin'],
+      status: 204,
+      params: z.object({ id: z.string() }),
+    },
+    async ({ params, actor }) => services.users.unlock(actor, params.id),
+  );
+
+  const dateOrTime = z
+    .union([z.iso.date(), z.iso.datetime({ offset: true })])
+    .refine((v) => {
+      const year = new Date(v).getUTCFullYear();
+      return year >= 1900 && year <= 9999;
+    }, 'a date from 1900 to 9999');
   route(
     {
       method: 'get',
@@ -189,9 +288,14 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       summary: 'The audit trail, newest first (admin, auditor)',
       tags: ['audit'],
       auth: true,
+      roles: ['admin', 'auditor'],
       query: z.object({
         ...pageQuery,
-        cursor: z.string().regex(/^\d+$/, 'a cursor from a previous page').optional(),
+        cursor: z
+          .string()
+          .regex(/^\d{1,16}$/, 'a cursor from a previous page')
+          .refine((v) => Number.isSafeInteger(Number(v)), 'a cursor from a previous page')
+          .optional(),
         from: dateOrTime.optional(),
         to: dateOrTime.optional(),
         actor: z.string().max(200).optional(),
@@ -216,14 +320,43 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
     {
       method: 'get',
       path: '/api/v1/audit/verify',
-      summary: 'Recompute the audit hash chain (admin, auditor)',
+      summary: 'Check the audit chain and every signed checkpoint in one snapshot (admin, auditor)',
       tags: ['audit'],
       auth: true,
-      response: z.object({ ok: z.boolean(), checked: z.number(), firstBrokenSeq: z.number().optional() }),
+      roles: ['admin', 'auditor'],
+      response: z.object({
+        ok: z.boolean(),
+        checked: z.number(),
+        pending: z.number(),
+        checkpoints: z.number(),
+        firstBrokenSeq: z.number().optional(),
+        reason: z.string().optional(),
+      }),
     },
     async ({ principal }) => {
       requireRole(principal, 'admin', 'auditor');
-      return verifyAuditChain(services.knex);
+      return verifyAuditChain(services.knex, services.authorities);
+    },
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/api/v1/audit/checkpoints',
+      summary:
+        'Signed checkpoints of the audit chain, newest first (admin, auditor). The signature (ECDSA P-256, SHA-256, DER) ' +
+        'covers seq as 8 bytes big-endian, the 32 bytes of hash, and at as its ISO 8601 string; certificate (DER) is issued by the root',
+      tags: ['audit'],
+      auth: true,
+      query: z.object({
+        ...pageQuery,
+        cursor: z.string().regex(/^\d+$/, 'the seq of the last checkpoint of a previous page').optional(),
+      }),
+      response: z.array(z.object({ seq: z.number(), hash: z.string(), at: z.string(), signature: z.string(), certificate: z.string() })),
+    },
+    async ({ query, principal }) => {
+      requireRole(principal, 'admin', 'auditor');
+      return listCheckpoints(services.knex, { beforeSeq: query.cursor ? Number(query.cursor) : undefined, limit: query.limit });
     },
   );
 }

@@ -1,10 +1,11 @@
 import express from 'express';
 import { z } from 'zod';
-import { DomainError, TooLarge, BadRequest } from '../../errors.js';
+import { TooLarge, BadRequest } from '../../errors.js';
 import { requestsFromCsv } from '../../requests/csv.js';
 import { MAX_BATCH, requestSchema, subjectSchema } from '../../requests/schemas.js';
 import type { Services } from '../../services.js';
-import { pageQuery, parseInput, type RouteDefiner } from '../route.js';
+import { idempotent, issuedBatchResults, problemSchema, parseEach } from '../batch.js';
+import { pageOf, pageQuery, type RouteDefiner } from '../route.js';
 
 const requestView = z.object({
   id: z.string(),
@@ -20,30 +21,20 @@ const requestView = z.object({
   targetSerial: z.string().optional().describe('renew, change-info, revoke, suspend, resume: the certificate concerned'),
   requestReason: z.string().optional().describe('revoke: the CRLReason asked for; other kinds: the requester note'),
   requestedBy: z.string(),
+  requestedByName: z.string().optional().describe('GET of one request: the requester by full name (or username)'),
   createdAt: z.string(),
   decidedBy: z.string().optional(),
+  decidedByName: z.string().optional().describe('GET of one request: the reviewer by full name (or username)'),
   decidedAt: z.string().optional(),
   reason: z.string().optional().describe('the reviewer reason of a rejection'),
   certificateSerial: z.string().optional().describe('the issued certificate (new, renew, change-info) or the target (revoke, suspend, resume)'),
+  publicKey: z.string().optional().describe('token, sim: the key the CSR carried, e.g. EC-P-256, RSA-2048'),
 });
-const problem = z.object({ status: z.number(), title: z.string(), detail: z.string(), errors: z.array(z.object({ path: z.string(), message: z.string() })).optional() });
 const batchResults = z.object({
-  results: z.array(z.object({ index: z.number(), id: z.string().optional(), status: z.string(), error: problem.optional() })),
+  results: z.array(z.object({ index: z.number(), id: z.string().optional(), status: z.string(), error: problemSchema.optional() })),
 });
 const approval = requestView.extend({ certificate: z.object({ serial: z.string(), pem: z.string() }).optional() });
 const idParams = z.object({ id: z.string() });
-
-/** Each item of a batch parsed on its own: the input, or the 400 that item deserves. */
-export function parseEach<T extends z.ZodType>(schema: T, items: unknown[], noun: string): Array<{ input?: z.infer<T>; cause?: DomainError }> {
-  return items.map((item, index) => {
-    try {
-      return { input: parseInput(schema, item, `${noun} ${index}`) };
-    } catch (err) {
-      if (err instanceof DomainError) return { cause: err };
-      throw err;
-    }
-  });
-}
 
 /** Certificate requests: submit (one or a batch), list, get, approve (one or a batch), reject, cancel. */
 export function requestRoutes(route: RouteDefiner, services: Services): void {
@@ -56,6 +47,7 @@ export function requestRoutes(route: RouteDefiner, services: Services): void {
       summary: 'Submit a certificate request (agency for its own organization; officer, admin)',
       tags: ['certificate-requests'],
       auth: true,
+      roles: ['agency', 'officer', 'admin'],
       status: 201,
       body: requestSchema,
       response: requestView,
@@ -67,20 +59,22 @@ export function requestRoutes(route: RouteDefiner, services: Services): void {
     {
       method: 'post',
       path: '/api/v1/certificate-requests/batch',
+      idempotencyKey: true,
       summary: `Submit up to ${MAX_BATCH} requests: a JSON array of request objects, or text/csv with a header row (columns kind, holder, medium, organizationId, commonName, uid (";"-separated), title, organizationalUnit, locality, email, csr (PEM with \\n escapes or base64 DER), msisdn, carrier, profile, certificateSerial, reason). 207 with one result per row.`,
       tags: ['certificate-requests'],
       auth: true,
+      roles: ['agency', 'officer', 'admin'],
       status: 207,
       rawBodyTypes: ['application/json', 'text/csv'],
       before: [express.text({ type: 'text/csv', limit: '20mb' })],
       response: batchResults,
     },
-    async ({ req, actor }) => {
+    async ({ req, actor, ...ctx }) => {
       const rows: unknown[] = typeof req.body === 'string' ? requestsFromCsv(req.body) : req.body;
       if (!Array.isArray(rows)) throw new BadRequest('the body must be a JSON array of requests or text/csv');
       if (rows.length === 0) throw new BadRequest('the batch is empty');
       if (rows.length > MAX_BATCH) throw new TooLarge(`at most ${MAX_BATCH} requests per batch (got ${rows.length})`);
-      return { results: await requests.submitBatch(actor, parseEach(requestSchema, rows, 'row')) };
+      return idempotent(services.idempotency, { req, ...ctx }, async () => ({ results: await requests.submitBatch(actor, parseEach(requestSchema, rows, 'row')) }));
     },
   );
 
@@ -91,9 +85,10 @@ export function requestRoutes(route: RouteDefiner, services: Services): void {
       summary: `Approve up to ${MAX_BATCH} submitted requests at once (officer, admin): one transaction, one signing pass; one result per id, a bad id never sinks the others`,
       tags: ['certificate-requests'],
       auth: true,
+      roles: ['officer', 'admin'],
       body: z.object({ ids: z.array(z.string().max(64)).min(1).max(MAX_BATCH) }),
       response: z.object({
-        results: z.array(z.object({ index: z.number(), id: z.string().optional(), status: z.string(), certificateSerial: z.string().optional(), error: problem.optional() })),
+        results: issuedBatchResults,
       }),
     },
     async ({ body, actor }) => {
@@ -125,7 +120,7 @@ export function requestRoutes(route: RouteDefiner, services: Services): void {
         medium: z.enum(['token', 'sim', 'remote', 'file']).optional(),
         organizationId: z.uuid().optional(),
       }),
-      response: z.object({ items: z.array(requestView), nextCursor: z.string().nullable() }),
+      response: pageOf(requestView),
     },
     async ({ query, principal }) => requests.list(principal, query),
   );
@@ -142,6 +137,7 @@ export function requestRoutes(route: RouteDefiner, services: Services): void {
       summary: 'Approve a submitted request (officer, admin); the built-in CA issues at once (status issued, with the certificate)',
       tags: ['certificate-requests'],
       auth: true,
+      roles: ['officer', 'admin'],
       params: idParams,
       response: approval,
     },
@@ -155,6 +151,7 @@ export function requestRoutes(route: RouteDefiner, services: Services): void {
       summary: 'Reject a submitted request with a reason (officer, admin)',
       tags: ['certificate-requests'],
       auth: true,
+      roles: ['officer', 'admin'],
       params: idParams,
       body: z.object({ reason: z.string().trim().min(1).max(1000) }),
       response: requestView,
@@ -169,6 +166,7 @@ export function requestRoutes(route: RouteDefiner, services: Services): void {
       summary: 'Cancel a submitted request (the user who submitted it)',
       tags: ['certificate-requests'],
       auth: true,
+      roles: ['agency', 'officer', 'admin'],
       params: idParams,
       response: requestView,
     },

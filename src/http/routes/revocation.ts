@@ -1,17 +1,17 @@
-import express, { type Response } from 'express';
+import express from 'express';
 import { z } from 'zod';
-import type { OcspAnswer } from '../../revocation/ocsp.js';
 import type { Services } from '../../services.js';
+import { OCSP_REQUEST_LIMIT, ocspRequestFromPath, writeOcspAnswer } from '../ocsp-front.js';
 import type { RouteDefiner } from '../route.js';
 
-/** Largest OCSP request body read; larger ones are a 413 (64 CertIDs with a nonce stay far below it). */
-const OCSP_REQUEST_LIMIT = '16kb';
-/** Base64 or base64url, as clients put it in the GET path (RFC 6960 appendix A.1). */
-const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
-
-/** Public revocation endpoints: each CA's CRL and the OCSP responder (no authentication). */
+/**
+ * Public revocation endpoints: each CA's CRL and the OCSP responder (no authentication). The
+ * server answers OCSP on node:http before Express (ocsp-front.ts); these routes document it and
+ * take what the front passes on (bodies of unknown or too large length, undecodable paths).
+ */
 export function revocationRoutes(route: RouteDefiner, services: Services): void {
   const { crls, ocsp } = services.revocation;
+  const { clock } = services;
   route(
     {
       method: 'get',
@@ -46,7 +46,7 @@ export function revocationRoutes(route: RouteDefiner, services: Services): void 
     },
     async ({ req, res }) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      sendOcsp(res, await ocsp.respond(body), false);
+      writeOcspAnswer(res, await ocsp.respond(body), 'POST', undefined, clock.now());
     },
   );
   route(
@@ -61,23 +61,7 @@ export function revocationRoutes(route: RouteDefiner, services: Services): void 
     async ({ req, res }) => {
       // Express has split the path at '/' (base64 has them, encoded as %2F or not) and decoded each part.
       const parts = (req.params as { base64req?: string[] }).base64req ?? [];
-      const text = parts.join('/').replace(/ /g, '+');
-      const der = BASE64.test(text) ? Buffer.from(text, 'base64') : Buffer.alloc(0);
-      sendOcsp(res, await ocsp.respond(der), true);
+      writeOcspAnswer(res, await ocsp.respond(ocspRequestFromPath(parts)), 'GET', req.headers['if-none-match'], clock.now());
     },
   );
-}
-
-/** Writes an OCSP response; GET responses without nonce may be cached for up to a minute (RFC 5019 §6.2). */
-function sendOcsp(res: Response, answer: OcspAnswer, cacheable: boolean): void {
-  res.type('application/ocsp-response');
-  if (cacheable && answer.maxAgeSeconds !== undefined && answer.producedAt) {
-    res.setHeader('Cache-Control', `public, max-age=${answer.maxAgeSeconds}, no-transform, must-revalidate`);
-    res.setHeader('Last-Modified', answer.producedAt.toUTCString());
-  } else {
-    res.setHeader('Cache-Control', 'no-store');
-  }
-  // res.end, not res.send: an ETag over each freshly signed response would only cost a hash.
-  res.setHeader('Content-Length', answer.der.length);
-  res.end(answer.der);
 }
