@@ -2,30 +2,8 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { requireRole } from '../auth/authorize.js';
 import type { Principal } from '../auth/principal.js';
-import { foldPending, listOrganizationNames, sumAggregates, type KeyColumn } from '../db/stats-repo.js';
-import { AGGREGATES, smallestCube, type AggregateTable, type Cube } from './cubes.js';
-import { decompose, decomposeByRunningTotals, nextDay, rowsPerCell, type Grain } from './periods.js';
-
-/**
- * Grouping keys: the SQL each reads from an aggregate row `s` (text in byte order, "C", as the
- * aggregates keep it: grouping compares bytes, kyso sorts for people), and what its value is
- * looked up as.
- */
-const KEY_SQL: Record<string, Omit<KeyColumn, 'name'>> = {
-  holder: { sql: 's.holder' },
-  medium: { sql: 's.medium' },
-  sector: { sql: 's.sector' },
-  province: { sql: 's.province' },
-  // Today's province after the 2025 mergers (province_mappings); unmapped names are current already.
-  currentProvince: { sql: 's.province', lookup: 'currentProvince' },
-  // Aggregates keep a code per issuer (stats_issuers).
-  issuer: { sql: 's.issuer', lookup: 'issuerDn' },
-  reason: { sql: 's.reason' },
-  organization: { sql: 's.organization_id' },
-  year: { sql: `to_char(s.period, 'YYYY') collate "C"` },
-  quarter: { sql: `to_char(s.period, 'YYYY-"Q"Q') collate "C"` },
-  month: { sql: `to_char(s.period, 'YYYY-MM') collate "C"` },
-};
+import { nextDay } from '../db/stats/periods.js';
+import { listOrganizationNames, queryStats, type StatsCounter, type StatsGroupKey, type StatsQuery, type StatsReport } from '../db/stats/queries.js';
 
 const collator = new Intl.Collator('vi', { numeric: true });
 
@@ -39,19 +17,7 @@ export const GROUP_KEYS = {
   revocations: ['reason', ...CERTIFICATE_KEYS, ...TIME_KEYS],
   status: [...CERTIFICATE_KEYS],
   signingAccounts: [...PLACE_KEYS, 'organization', ...TIME_KEYS],
-} as const;
-
-/**
- * Days [start, end) to sum (null: unbounded), and which rows may be read: years, quarters, running
- * totals (whose rows carry no period of the events they count, so none with a time key).
- */
-interface Window {
-  start: string | null;
-  end: string | null;
-  years: boolean;
-  quarters: boolean;
-  running: boolean;
-}
+} as const satisfies Record<string, readonly StatsGroupKey[]>;
 
 /** A date window (inclusive calendar days in Vietnam, either end optional) and grouping. */
 export interface RangeQuery {
@@ -106,33 +72,29 @@ export class StatisticsService {
 
   /** Certificates issued (by notBefore) in the window. */
   async issuance(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
-    const table = query.groupBy.includes('organization') ? 'stats_certificates_org' : 'stats_certificates';
-    return this.count(principal, table, 'issued', query);
+    return this.count(principal, 'issuance', 'issued', query);
   }
 
   /** Revocations (by revocation date) in the window. */
   async revocations(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
-    return this.count(principal, 'stats_revocations', 'revoked', query);
+    return this.count(principal, 'revocations', 'revoked', query);
   }
 
   /** Signing accounts created in the window. */
   async signingAccounts(principal: Principal | null, query: RangeQuery): Promise<CountReport> {
-    return this.count(principal, 'stats_signing_accounts', 'accounts', query);
+    return this.count(principal, 'signingAccounts', 'accounts', query);
   }
 
   /** Issued, active, suspended, revoked and expired certificates at the end of `asOf` (default today). */
   async status(principal: Principal | null, query: { asOf?: string; groupBy: string[] }): Promise<StatusReport> {
     requireRole(principal, 'officer', 'admin', 'auditor');
     const asOf = query.asOf ?? vietnamDay(this.clock.now());
-    const window = { start: null, end: nextDay(asOf), years: true, quarters: true, running: true };
-    const sums = {
-      issued: 'sum(s.issued)',
-      revoked: 'sum(s.revoked)',
-      expired: 'sum(s.expiring - s.expired_revoked)',
-      suspended: 'sum(s.suspended)',
-    };
-    const counters = [...AGGREGATES.stats_certificates.counters, ...AGGREGATES.stats_transitions.counters];
-    const rows = await this.sum(['stats_certificates', 'stats_transitions'], query.groupBy, window, sums, counters);
+    const rows = await this.ask({
+      report: 'status',
+      groupBy: query.groupBy as StatsGroupKey[],
+      window: { start: null, end: nextDay(asOf) },
+      counters: ['issued', 'revoked', 'expired', 'suspended'],
+    });
     const total: StatusCounts = { issued: 0, active: 0, suspended: 0, revoked: 0, expired: 0 };
     const withActive = rows.map((row) => {
       const { issued, revoked, expired, suspended } = row as Record<keyof StatusCounts, number>;
@@ -143,18 +105,19 @@ export class StatisticsService {
     return { asOf, groupBy: query.groupBy, rows: withActive, total };
   }
 
-  /** Sums one `counter` of an aggregate `table` over a window. */
-  private async count(principal: Principal | null, table: AggregateTable, counter: string, query: RangeQuery): Promise<CountReport> {
+  /** Counts one `counter` of a report over a window. */
+  private async count(principal: Principal | null, report: StatsReport, counter: StatsCounter, query: RangeQuery): Promise<CountReport> {
     requireRole(principal, 'officer', 'admin', 'auditor');
-    // Year rows cannot be split into months or quarters, nor quarter rows into months.
-    const window = {
-      start: query.from ?? null,
-      end: query.to ? nextDay(query.to) : null,
-      years: !query.groupBy.some((k) => k === 'month' || k === 'quarter'),
-      quarters: !query.groupBy.includes('month'),
-      running: !query.groupBy.some((k) => (TIME_KEYS as readonly string[]).includes(k)),
-    };
-    const rows = await this.sum([table], query.groupBy, window, { count: `sum(s.${counter})` }, [counter]);
+    const rows = await this.ask({
+      report,
+      groupBy: query.groupBy as StatsGroupKey[],
+      window: { start: query.from ?? null, end: query.to ? nextDay(query.to) : null },
+      counters: [counter],
+    });
+    for (const row of rows) {
+      row.count = row[counter]!;
+      delete row[counter];
+    }
     return {
       from: query.from ?? null,
       to: query.to ?? null,
@@ -165,42 +128,19 @@ export class StatisticsService {
   }
 
   /**
-   * Sums over the days [start, end) of `tables`, each read at the smallest cube that keeps
-   * `groupBy`'s dimensions, from period rows or running totals, whichever are fewer, sorted for
-   * people: rows of the groupBy keys (strings; the organization's name beside it) and the sums
-   * (numbers) of the `counters`.
+   * The rows of a query sorted for people: its groupBy keys (strings; the organization's name
+   * beside it) and its counters (numbers).
    */
-  private async sum(tables: AggregateTable[], groupBy: string[], window: Window, sums: Record<string, string>, counters: string[]) {
-    const keys: KeyColumn[] = groupBy.map((name) => ({ name, ...KEY_SQL[name]! }));
-    const parts = tables.map((table) => {
-      const cube = cubeFor(table, groupBy);
-      const grains: Grain[] = [
-        ...(window.years ? (['y'] as const) : []),
-        ...(window.quarters && cube.quarters ? (['q'] as const) : []),
-        'm',
-        ...(cube.finest === 'x' ? (['x'] as const) : []),
-        'd',
-      ];
-      const periods = decompose(window.start, window.end, grains);
-      if (!window.running || !cube.runningTotals) return { table, cube, ranges: periods };
-      const running = decomposeByRunningTotals(window.start, window.end, grains.filter((g) => g === 'x' || g === 'd'));
-      return { table, cube, ranges: rowsPerCell(running) < rowsPerCell(periods) ? running : periods };
-    });
-    const { organizationsVersion } = await foldPending(this.knex);
-    const rows = await sumAggregates(this.knex, {
-      parts,
-      keys,
-      sums,
-      counters,
-    });
-    const organizations = groupBy.includes('organization') ? await this.organizationOrder(organizationsVersion) : undefined;
-    return sortForPeople(rows, groupBy, organizations).map((row) => {
+  private async ask(query: StatsQuery): Promise<Array<Record<string, string | number | null>>> {
+    const { rows, organizationsVersion } = await queryStats(this.knex, query);
+    const organizations = query.groupBy.includes('organization') ? await this.organizationOrder(organizationsVersion) : undefined;
+    return sortForPeople(rows, query.groupBy, organizations).map((row) => {
       const out: Record<string, string | number | null> = {};
-      for (const key of groupBy) {
-        out[key] = row[key] == null ? null : String(row[key]);
+      for (const key of query.groupBy) {
+        out[key] = row[key]!;
         if (key === 'organization') out.organizationName = organizations!.names.get(String(row.organization)) ?? null;
       }
-      for (const name of Object.keys(sums)) out[name] = Number(row[name]);
+      for (const name of query.counters) out[name] = row[name]!;
       return out;
     });
   }
@@ -233,7 +173,7 @@ interface OrganizationOrder {
  * value), organizations by name: each key's values are ranked once, the ranks of a row combined
  * into one number, and the numbers sorted natively (20,000 rows by organization: 2 ms).
  */
-function sortForPeople<Row extends Record<string, unknown>>(rows: Row[], groupBy: string[], organizations?: OrganizationOrder): Row[] {
+function sortForPeople<Row extends Record<string, string | number | null>>(rows: Row[], groupBy: readonly string[], organizations?: OrganizationOrder): Row[] {
   const rankers = groupBy.map((key): { size: number; rank: (row: Row) => number } => {
     if (key === 'organization') {
       const rank = organizations!.rank;
@@ -254,16 +194,6 @@ function sortForPeople<Row extends Record<string, unknown>>(rows: Row[], groupBy
   });
   keys.sort();
   return Array.from(keys, (key) => rows[key % n]!);
-}
-
-const CUBE_DIMENSIONS = new Set(['reason', 'holder', 'medium', 'sector', 'province', 'issuer', 'organization_id']);
-/** Grouping keys read from another column of the aggregate rows. */
-const KEY_COLUMNS: Record<string, string> = { currentProvince: 'province', organization: 'organization_id' };
-
-/** The smallest cube of `table` that keeps the dimensions `groupBy` needs. */
-function cubeFor(table: AggregateTable, groupBy: string[]): Cube {
-  const dimensions = groupBy.map((k) => KEY_COLUMNS[k] ?? k).filter((k) => CUBE_DIMENSIONS.has(k));
-  return smallestCube(AGGREGATES[table].cubes, dimensions);
 }
 
 /** Vietnam's calendar day (UTC+7) of an instant, as the aggregate tables count days. */

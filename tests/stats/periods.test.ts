@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decompose, decomposeByRunningTotals, nextDay, rowsPerCell, type Grain, type PeriodPart } from '../../src/stats/periods.js';
+import { decompose, decomposeByRunningTotals, nextDay, rowsPerCell, type Grain, type PeriodPart } from '../../src/db/stats/periods.js';
 
 /** The first day of the unit of `grain` that holds `day`, as the aggregate tables store periods. */
 function periodOf(grain: Grain, day: string): string {
@@ -11,12 +11,24 @@ function periodOf(grain: Grain, day: string): string {
   return `${day.slice(0, 7)}-${date >= 21 ? '21' : date >= 11 ? '11' : '01'}`;
 }
 
+const FIRST = '2019-11-01';
+const LAST = '2022-03-01';
+const allDays: string[] = [];
+for (let d = FIRST; d < LAST; d = nextDay(d)) allDays.push(d);
+
+/** The period of every day of allDays at each grain, computed once (the checks below read them about a million times). */
+const PERIODS = Object.fromEntries((['d', 'x', 'm', 'q', 'y'] as const).map((g) => [g, allDays.map((day) => periodOf(g, day))])) as Record<
+  Grain,
+  string[]
+>;
+
 /**
- * How many times a day is counted by the parts: its unit's row is read once per range holding that
- * unit; a running total Y counts the days before its 1 January (every day, at null), M the days of
- * its year before its month.
+ * How many times the day allDays[i] is counted by the parts: its unit's row is read once per range
+ * holding that unit; a running total Y counts the days before its 1 January (every day, at null),
+ * M the days of its year before its month.
  */
-function coverage(parts: PeriodPart[], day: string): number {
+function coverage(parts: PeriodPart[], i: number): number {
+  const day = allDays[i]!;
   let n = 0;
   for (const r of parts) {
     if ('at' in r) {
@@ -24,16 +36,16 @@ function coverage(parts: PeriodPart[], day: string): number {
       if (counted) n += r.sign;
       continue;
     }
-    const period = periodOf(r.grain, day);
+    const period = PERIODS[r.grain][i]!;
     if ((r.start === null || period >= r.start) && (r.end === null || period < r.end)) n += r.sign;
   }
   return n;
 }
 
-const FIRST = '2019-11-01';
-const LAST = '2022-03-01';
-const allDays: string[] = [];
-for (let d = FIRST; d < LAST; d = nextDay(d)) allDays.push(d);
+/** The days of allDays that `parts` count other than once inside [start, end) and never outside (none, if right). */
+function miscounted(parts: PeriodPart[], start: string | null, end: string | null): string[] {
+  return allDays.filter((day, i) => coverage(parts, i) !== ((start === null || day >= start) && (end === null || day < end) ? 1 : 0));
+}
 
 /** Windows over allDays: unbounded, across a leap day, and 300 random ones. */
 function someWindows(): Array<[string | null, string | null]> {
@@ -64,10 +76,7 @@ describe('decompose', () => {
       for (const [start, end] of someWindows()) {
         const ranges = decompose(start, end, grains);
         expect(ranges.every((r) => grains.includes(r.grain))).toBe(true);
-        for (const day of allDays) {
-          const inside = (start === null || day >= start) && (end === null || day < end);
-          expect(coverage(ranges, day), `${grains.join('')} [${start}, ${end}) ${day}`).toBe(inside ? 1 : 0);
-        }
+        expect(miscounted(ranges, start, end), `${grains.join('')} [${start}, ${end})`).toEqual([]);
       }
     }
   });
@@ -103,10 +112,7 @@ describe('decomposeByRunningTotals', () => {
     for (const grains of [['x', 'd'], ['d']] as Grain[][]) {
       for (const [start, end] of someWindows()) {
         const parts = decomposeByRunningTotals(start, end, grains);
-        for (const day of allDays) {
-          const inside = (start === null || day >= start) && (end === null || day < end);
-          expect(coverage(parts, day), `${grains.join('')} [${start}, ${end}) ${day}`).toBe(inside ? 1 : 0);
-        }
+        expect(miscounted(parts, start, end), `${grains.join('')} [${start}, ${end})`).toEqual([]);
       }
     }
   });

@@ -4,7 +4,7 @@ import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
 import { historicalCa, importHistory } from './fixture.js';
 
 /*
- * The running totals (Y and M rows, src/stats/maintenance.ts) kept by the fold across several
+ * The running totals (Y and M rows, src/db/stats/maintenance.ts) kept by the fold across several
  * batches: a first one, one that reaches years before the first and after the last year kept
  * (a certificate valid until 2040), and a revocation; they must equal a rebuild, and the status
  * and window counts read from them must equal counts made from the certificates themselves.

@@ -187,7 +187,7 @@ describe('revocations and signing accounts', () => {
 
 describe('the edge days of the cubes kept down to dekads or months', () => {
   // Five dimensions, or the organization, read years, months and dekads from the aggregates and
-  // the single days at the edges, added or taken away, from the certificates (src/stats/events.ts);
+  // the single days at the edges, added or taken away, from the certificates (src/db/stats/events.ts);
   // the totals must equal those of the daily cubes.
   const days = [
     '2022-05-31', '2022-06-01', '2022-06-05', '2023-01-01', '2023-02-14', '2023-02-15', '2023-03-09', '2023-03-10',
@@ -310,18 +310,6 @@ describe('access and parameters', () => {
     const res = await stats(query);
     expect(res.status).toBe(400);
     expect(res.type).toBe('application/problem+json');
-  });
-});
-
-describe('the dashboard files', () => {
-  it('serves its script and answers any other name with a 404 problem', async () => {
-    const script = await t.http().get('/admin/admin.js');
-    expect(script.status).toBe(200);
-    expect(script.type).toBe('text/javascript');
-    const missing = await t.http().get('/admin/missing.js');
-    expect(missing.status).toBe(404);
-    expect(missing.type).toBe('application/problem+json');
-    expect(missing.body).toMatchObject({ status: 404, title: 'Not Found' });
   });
 });
 

@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../services.js';
-import { toCsv } from '../../stats/csv.js';
+import { toCsv } from '../../shared/csv.js';
 import { GROUP_KEYS, type CountReport, type StatusReport } from '../../stats/stats.js';
 import type { RouteDefiner } from '../route.js';
 
 /**
  * The days statistics can be asked about. Periods are computed on four-digit years
- * (src/stats/periods.ts): a window ending in 9999 would reach past them.
+ * (src/db/stats/periods.ts): a window ending in 9999 would reach past them.
  */
 const FIRST_DAY = '1900-01-01';
 const LAST_DAY = '9998-12-31';
@@ -71,7 +71,7 @@ function render(req: Request, res: Response, wantsCsv: boolean, name: string, re
 
 /** `GET /api/v1/stats/*`: issuance, revocations, status at a cut-off date, signing accounts (JSON or CSV). */
 export function statsRoutes(route: RouteDefiner, services: Services): void {
-  const common = { method: 'get' as const, tags: ['statistics'], auth: true, produces: ['text/csv'] };
+  const common = { method: 'get' as const, tags: ['statistics'], auth: true, roles: ['officer', 'admin', 'auditor'] as const, produces: ['text/csv'] };
 
   const counts = [
     ['issuance', 'Certificates issued (by notBefore, Vietnam calendar days, from and to inclusive), grouped', GROUP_KEYS.issuance, 'issuance'],

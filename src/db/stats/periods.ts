@@ -98,7 +98,7 @@ export function decompose(start: string | null, end: string | null, grains: read
 }
 
 /**
- * A running total read at one day (src/stats/maintenance.ts): `Y` at a 1 January (the events
+ * A running total read at one day (src/db/stats/maintenance.ts): `Y` at a 1 January (the events
  * before it; null = after every event), or `M` at the 1st of a month (the events of its year
  * before it), added or taken away.
  */

@@ -10,8 +10,8 @@ import { DIMENSIONS, ISSUANCE_COUNTERS, TRANSITION_COUNTERS } from './events.js'
  * thousand cells (a cell: one combination of the cube's dimension values), whose day rows stay
  * bounded by cells × days (sector × province: 3.3M rows for twelve years). The larger cubes would
  * hold about one day row per event (the aggregates grew to 3.5 GB for 1M certificates); they keep
- * dekad rows instead (src/stats/periods.ts), and the at most five single days at each edge of a
- * window are counted from the certificates (src/stats/events.ts). The organization with every
+ * dekad rows instead (src/db/stats/periods.ts), and the at most five single days at each edge of a
+ * window are counted from the certificates (src/db/stats/events.ts). The organization with every
  * dimension is kept per month only (its dekad rows would number about one per certificate); its
  * edges are up to half a month.
  */
@@ -20,7 +20,7 @@ export type FinestGrain = 'd' | 'x' | 'm';
 
 /**
  * A cube: its dimensions (comma-separated, as in the table), the finest grain it keeps, whether it
- * keeps quarters, and whether it keeps running totals (src/stats/maintenance.ts): the cubes whose
+ * keeps quarters, and whether it keeps running totals (src/db/stats/maintenance.ts): the cubes whose
  * cells have events in most months, where a running total costs about one row per cell and month.
  */
 export interface Cube {

@@ -7,7 +7,7 @@ import { DIMENSIONS, HISTORY_TRANSITIONS, issuanceEvents, organizationEvents, tr
  * (`kyso_stats_rebuild()`, which recomputes every aggregate), as the migrations install them.
  *
  * Base rows count the events of one period: grains `d` (day), `x` (dekad), `m` (month), `q`
- * (quarter), `y` (year). Cubes flagged `runningTotals` (src/stats/cubes.ts) also keep running totals, so
+ * (quarter), `y` (year). Cubes flagged `runningTotals` (src/db/stats/cubes.ts) also keep running totals, so
  * that a long window or a status at a cut-off date reads two rows per cell instead of one per
  * year and month (migrations/007_stats_running_totals.ts): `Y` at 1 January of year t counts every event
  * before t, kept from the year after a cell's first event through the year after the table's last
@@ -37,7 +37,7 @@ const NOT_TEXT = new Set(['cube', 'period', 'organization_id', 'issuer']);
 
 /**
  * Adds the sums of `events` (a relation `e` with a `day` column) to an aggregate `table`: for each
- * cube (src/stats/cubes.ts; the dimensions a cube leaves out are blank) year and month rows, and
+ * cube (src/db/stats/cubes.ts; the dimensions a cube leaves out are blank) year and month rows, and
  * day or dekad rows down to the cube's finest grain, grouped by `keys`, and the running totals of
  * the cubes `totalled`. `sums` are aggregates over the events (`count(*)`, `sum(e.issued)`);
  * events are first summed per day and all keys, then rolled up, every cube in one statement
@@ -261,7 +261,7 @@ const fill = (
   return statements.join(';\n');
 };
 
-/** The dekad (src/stats/periods.ts) of a day (SQL date): the 1st, 11th or 21st of its month. */
+/** The dekad (src/db/stats/periods.ts) of a day (SQL date): the 1st, 11th or 21st of its month. */
 const dekadOf = (day: string) => `date_trunc('month', ${day}::timestamp)::date + least((extract(day from ${day})::int - 1) / 10, 2) * 10`;
 /** The first day of the month of a day (SQL date). */
 const monthOf = (day: string) => `date_trunc('month', ${day}::timestamp)::date`;
@@ -272,7 +272,7 @@ const yearOf = (day: string) => `date_trunc('year', ${day}::timestamp)::date`;
 
 const DIMENSION_SQL = DIMENSIONS.join(', ');
 
-/** An aggregate table (src/stats/cubes.ts AGGREGATES) and the sums it keeps of its events. */
+/** An aggregate table (src/db/stats/cubes.ts AGGREGATES) and the sums it keeps of its events. */
 interface Aggregate {
   table: AggregateTable;
   keys: readonly string[];
@@ -375,5 +375,3 @@ export const rebuildFunction = (options: MaintenanceOptions) => `
       ${write(SIGNING_ACCOUNTS, signingAccountEvents('signing_accounts'), 'fill', options)};
     end $fn$`;
 
-/** Deletes the running totals (grains Y and M). */
-export const dropRunningTotals = (): string[] => AGGREGATE_TABLES.map((table) => `delete from ${table} where grain in ('Y', 'M')`);

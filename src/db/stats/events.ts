@@ -2,7 +2,7 @@
  * The daily events the statistics count, as SQL text over certificate, status-change and signing
  * account rows: shared by the aggregates' fold and rebuild (migrations/006_stats_aggregates.ts)
  * and by the queries that count the edge days of a window straight from the certificates
- * (src/db/stats-repo.ts). Issuance events (`issued`, `expiring`: two per certificate) and
+ * (src/db/stats/queries.ts). Issuance events (`issued`, `expiring`: two per certificate) and
  * transition events (the other three: a few per hundred certificates) are kept in separate tables.
  *
  * Days are Vietnam's calendar days (`kyso_stats_day`, UTC+7). Status as of a day is a sum of daily
@@ -103,7 +103,7 @@ const during = (column: string, start: string, end: string) => `(${column} >= ${
  * expressions, typically date literals), counted per day and per cell of a cube that keeps
  * `dimensions` (the other keys blank: '' or issuer 0), in `counters` (the event counted as
  * `counter`, the others zero): the single days at a window's edges, for the cubes kept down to
- * dekads or months (src/stats/cubes.ts), read through the notBefore and notAfter indexes, which
+ * dekads or months (src/db/stats/cubes.ts), read through the notBefore and notAfter indexes, which
  * cover the dimensions. Issuers are looked up once per cell, not per certificate.
  */
 function countedDuring(
