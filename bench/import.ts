@@ -1,13 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { PROFILES } from '../src/certificates/profiles.js';
-import { buildCertificate } from '../src/pki/certificate.js';
-import { EndEntityEncoder } from '../src/pki/end-entity.js';
-import { basicConstraintsValue, keyIdentifier, KeyUsageBit, keyUsageValue, subjectKeyIdentifierValue } from '../src/pki/extensions.js';
-import { encodeName } from '../src/pki/name.js';
-import { OID } from '../src/pki/oids.js';
 import { toPem } from '../src/pki/pem.js';
-import { randomSerial } from '../src/pki/serial.js';
-import { KeyObjectSigner } from '../src/pki/signer.js';
+import { foreignCa } from '../tests/support/foreign-ca.js';
 import { adminPoster, cpuSeconds } from './issuance.js';
 import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
 
@@ -20,38 +12,9 @@ const TOTAL = Number(process.env.BENCH_IMPORT_TOTAL ?? 5000);
  */
 export async function run(): Promise<void> {
   const reference = { name: 'openssl speed ecdsap256 verify (1 core)', perSecond: opensslSpeed('ecdsap256').verify };
-  const caSigner = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-  const caName = encodeName([{ type: OID.countryName, value: 'VN' }, { type: OID.organizationName, value: 'Ban Cơ yếu Chính phủ' }, { type: OID.commonName, value: 'National Test CA' }]);
-  const now = new Date();
-  const anchor = await buildCertificate(
-    {
-      serialNumber: randomSerial(),
-      issuer: caName,
-      subject: caName,
-      notBefore: new Date(now.getTime() - 10 * 365 * 864e5),
-      notAfter: new Date(now.getTime() + 10 * 365 * 864e5),
-      subjectPublicKeyInfo: caSigner.publicKeyInfo,
-      extensions: [
-        { oid: OID.basicConstraints, critical: true, value: basicConstraintsValue(true) },
-        { oid: OID.keyUsage, critical: true, value: keyUsageValue([KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign]) },
-        { oid: OID.subjectKeyIdentifier, critical: false, value: subjectKeyIdentifierValue(keyIdentifier(caSigner.publicKeyInfo)) },
-      ],
-    },
-    caSigner,
-  );
-  const encoder = new EndEntityEncoder(PROFILES.individual!, { name: 'national', subjectDer: caName, keyId: keyIdentifier(caSigner.publicKeyInfo), algorithm: caSigner.algorithm }, 'http://ca.example.gov.vn');
-  const holderKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
-  const pems: string[] = [];
-  for (let i = 0; i < TOTAL; i++) {
-    const tbs = encoder.tbs({
-      serialNumber: randomSerial(),
-      notBefore: new Date(Date.UTC(2021, 0, 1) + i * 60_000),
-      notAfter: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
-      subjectDer: encodeName([{ type: OID.countryName, value: 'VN' }, { type: OID.commonName, value: `Trần Văn ${i}` }, { type: OID.userId, value: `CMND:${String(1e8 + i)}` }]),
-      publicKeyInfo: holderKey,
-    });
-    pems.push(toPem(encoder.certificate(tbs, caSigner.signSync(tbs)), 'CERTIFICATE'));
-  }
+  const national = await foreignCa();
+  const anchor = national.certificate;
+  const pems = national.leaves(TOTAL).map((der) => toPem(der, 'CERTIFICATE'));
 
   const bench = await startBenchKyso();
   try {

@@ -3,12 +3,13 @@ import { PROFILES } from '../src/certificates/profiles.js';
 import { buildCertificate } from '../src/pki/certificate.js';
 import { encodeCsr } from '../src/pki/csr.js';
 import { EndEntityEncoder, endEntityExtensions } from '../src/pki/end-entity.js';
+import { caUrls } from '../src/ca/urls.js';
 import { encodeName } from '../src/pki/name.js';
 import { OID } from '../src/pki/oids.js';
 import { toPem } from '../src/pki/pem.js';
 import { randomSerial } from '../src/pki/serial.js';
 import { KeyObjectSigner } from '../src/pki/signer.js';
-import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
+import { login, opensslSpeed, report, startBenchKyso, timed } from './support.js';
 
 const BATCH = 500;
 const BATCHES = Number(process.env.BENCH_ISSUANCE_BATCHES ?? 10);
@@ -51,9 +52,9 @@ export async function run(): Promise<void> {
 
   const caSigner = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
   const holder = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
-  const issuer = { name: 'bench', subjectDer: encodeName([{ type: OID.commonName, value: 'Bench CA' }]), keyId: Buffer.alloc(20, 1), algorithm: caSigner.algorithm };
+  const issuer = { subjectDer: encodeName([{ type: OID.commonName, value: 'Bench CA' }]), keyId: Buffer.alloc(20, 1), algorithm: caSigner.algorithm };
   const subjectDer = encodeName([{ type: OID.countryName, value: 'VN' }, { type: OID.commonName, value: 'Nguyễn Văn A' }]);
-  const encoder = new EndEntityEncoder(PROFILES.individual!, issuer, 'http://localhost:3000');
+  const encoder = new EndEntityEncoder(PROFILES.individual!, issuer, caUrls('http://localhost:3000', 'bench'));
   const fields = () => ({ serialNumber: randomSerial(), notBefore: new Date(), notAfter: new Date(Date.now() + 9e10), subjectDer, publicKeyInfo: holder });
   const n = 20_000;
   const fast = await timed(async () => {
@@ -68,7 +69,7 @@ export async function run(): Promise<void> {
     for (let i = 0; i < m; i++) {
       const f = fields();
       await buildCertificate(
-        { serialNumber: f.serialNumber, issuer: issuer.subjectDer, subject: subjectDer, notBefore: f.notBefore, notAfter: f.notAfter, subjectPublicKeyInfo: holder, extensions: endEntityExtensions(PROFILES.individual!, issuer, 'http://localhost:3000', f) },
+        { serialNumber: f.serialNumber, issuer: issuer.subjectDer, subject: subjectDer, notBefore: f.notBefore, notAfter: f.notAfter, subjectPublicKeyInfo: holder, extensions: endEntityExtensions(PROFILES.individual!, issuer, caUrls('http://localhost:3000', 'bench'), f) },
         caSigner,
       );
     }
@@ -79,6 +80,9 @@ export async function run(): Promise<void> {
   try {
     const api = adminPoster(bench);
     const org = await api('/api/v1/organizations', { name: 'Sở Giáo dục và Đào tạo', code: '0100000001', sector: 'education', province: 'Hà Nội' });
+    // Four eyes: the admin submits, an officer approves.
+    await api('/api/v1/users', { username: 'officer-bench', password: 'officer-bench-password-2026', role: 'officer', fullName: 'Trần Thị Cán Bộ' });
+    const officer = adminPoster({ kyso: bench.kyso, adminToken: await login(bench.kyso.url, 'officer-bench', 'officer-bench-password-2026') });
     const pems = await csrs(BATCH * BATCHES);
     const rows = pems.map((csr, i) => ({
       kind: 'new',
@@ -99,7 +103,7 @@ export async function run(): Promise<void> {
         ids = results.map((r) => r.id!).filter(Boolean);
       });
       approveSeconds += await timed(async () => {
-        const { results } = (await api('/api/v1/certificate-requests/approve-batch', { ids })) as { results: Array<{ status: string }> };
+        const { results } = (await officer('/api/v1/certificate-requests/approve-batch', { ids })) as { results: Array<{ status: string }> };
         issued += results.filter((r) => r.status === 'issued').length;
       });
     }

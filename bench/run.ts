@@ -4,12 +4,18 @@
  */
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   issuance: () => import('./issuance.js'),
+  'one-at-a-time': () => import('./one-at-a-time.js'),
+  embedded: () => import('./embedded.js'),
+  pipeline: () => import('./pipeline.js'),
   import: () => import('./import.js'),
   verify: () => import('./verify.js'),
   ocsp: () => import('./ocsp.js'),
+  hsm: () => import('./hsm.js'),
   signing: () => import('./signing.js'),
   provisioning: () => import('./provisioning.js'),
   stats: () => import('./stats.js'),
+  'sign-jobs': () => import('./sign-jobs.js'),
+  read: () => import('./read.js'),
   // name: () => import('./file.js'),  — each module exports `run()`
 };
 

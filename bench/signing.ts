@@ -60,12 +60,18 @@ export async function run(): Promise<void> {
     const account = await postJson(`${url}/api/v1/signing-accounts`, bench.adminToken, {
       userId: user.id,
       organizationId: org.id,
-      pin: PIN,
+      pin: '480264',
       commonName: 'Nguyễn Thị Giáo Viên',
       uid: 'CCCD:001099000001',
     });
     const login = await postJson(`${url}/api/v1/auth/login`, '', { username: 'teacher', password: 'teacher-password' });
     const token = login.token as string;
+    // The holder replaces the officer's first PIN before signing (mustChangePin).
+    await fetch(`${url}/api/v1/signing-accounts/${account.id as string}/pin`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ pin: '480264', newPin: PIN }),
+    });
 
     // In process: the same account's chain, fast encoder vs pkijs reference.
     const chainRes = await fetch(`${url}/pki/ca/dev-issuing.crt`);

@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { startKyso } from '../src/server.js';
 import { seedDemo } from '../scripts/seed-demo.js';
-import { BENCH_ADMIN_PASSWORD } from './support.js';
+import { BENCH_ADMIN_PASSWORD, login } from './support.js';
 
 const ITERATIONS = 40;
 
@@ -36,7 +36,7 @@ function queries(random: () => number): Array<[string, () => string]> {
     ['status at a random date by holder, sector', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=holder,sector`],
     ['status at a random date by province, issuer', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=province,issuer`],
     ['status at a random date by sector, province', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=sector,province`],
-    // Cubes kept down to dekads or months (src/stats/cubes.ts): the edge days come from the certificates.
+    // Cubes kept down to dekads or months (src/db/stats/cubes.ts): the edge days come from the certificates.
     ['status at a random date by sector, province, issuer (edge)', () => `status?asOf=${day(y(2016), y(2026))}&groupBy=sector,province,issuer`],
     ['issuance random window by organization (edge)', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=organization`; }],
     ['issuance random window by all five dimensions (edge)', () => { const a = day(y(2015), y(2026)); const b = day(Date.parse(a), y(2026)); return `issuance?from=${a}&to=${b}&groupBy=holder,medium,sector,province,issuer`; }],
@@ -102,12 +102,7 @@ export async function run(): Promise<void> {
     console.log(`${size.toLocaleString('en')} certificates: ${note}; on disk: certificates ${sizes.rows[0].certificates}, aggregates ${sizes.rows[0].aggregates}`);
 
     try {
-      const login = await fetch(`${kyso.url}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
-      });
-      const { token } = (await login.json()) as { token: string };
+      const token = await login(kyso.url, 'admin', BENCH_ADMIN_PASSWORD);
       // The machine's load beside the figures: on a shared box, waiting for CPU shows up as latency.
       console.log(`  (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs)`);
       let state = 42;

@@ -39,17 +39,28 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** A bearer token for `username` from kyso at `url`. */
+export async function login(url: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login as ${username}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
 /**
  * Starts kyso for a benchmark on a fresh database: a new database on the PostgreSQL server at
  * DATABASE_URL when it is set (dropped afterwards), otherwise PGlite in a temp dir.
  */
-export async function startBenchKyso(): Promise<{ kyso: RunningKyso; adminToken: string; close(): Promise<void> }> {
+export async function startBenchKyso(env: Record<string, string> = {}): Promise<{ kyso: RunningKyso; adminToken: string; close(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kyso-bench-'));
   const baseUrl = process.env.DATABASE_URL;
   let databaseUrl: string | undefined;
   let dbName: string | undefined;
   if (baseUrl) {
-    dbName = `kyso_bench_${process.pid}`;
+    dbName = `kyso_bench_${process.pid}_${Date.now()}`;
     const admin = knexFactory({ client: 'pg', connection: baseUrl, pool: { min: 0, max: 1 } });
     await admin.raw(`drop database if exists ${dbName} with (force)`);
     await admin.raw(`create database ${dbName}`);
@@ -65,17 +76,12 @@ export async function startBenchKyso(): Promise<{ kyso: RunningKyso; adminToken:
     KYSO_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     LOG_LEVEL: 'silent',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
   });
   const kyso = await startKyso(config, createLogger('silent'));
-  const res = await fetch(`${kyso.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
-  });
-  const { token } = (await res.json()) as { token: string };
   return {
     kyso,
-    adminToken: token,
+    adminToken: await login(kyso.url, 'admin', BENCH_ADMIN_PASSWORD),
     close: async () => {
       await kyso.close();
       if (baseUrl && dbName) {
