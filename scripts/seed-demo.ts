@@ -16,6 +16,7 @@
  * empty DER: they are counted, never served as certificates.
  */
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
 import { openDatabase } from '../src/db/connect.js';
 import { migrateLatest } from '../src/db/migrate.js';
@@ -60,8 +61,8 @@ const SECTOR_WEIGHTS: Array<[string, number]> = [
   ['other', 3],
 ];
 const REASONS = ['keyCompromise', 'superseded', 'cessationOfOperation', 'affiliationChanged', 'unspecified'];
-const ISSUERS = [
-  'CN=Kyso Dev Issuing CA,O=Kyso,C=VN',
+/** Other PKIs' issuers of the imported part of the history (kyso's own is read from the database). */
+const OTHER_ISSUERS = [
   'CN=Vietnam National Root CA - Public Signing CA,O=National Digital Signature Authentication Center,C=VN',
   'CN=Government Specialized CA,O=Government Cipher Committee,C=VN',
 ];
@@ -88,6 +89,14 @@ export async function seedDemo(knex: Knex, options: SeedOptions): Promise<{ cert
     log(`${line} (${((now - lap) / 1000).toFixed(1)} s)`);
     lap = now;
   };
+  // kyso's issuing CA as it is: its DN and id, so that the statistics by issuer show one row for it.
+  const ca = (await knex('certificate_authorities').where({ kind: 'issuing' }).orderBy('created_at', 'desc').first('id', 'subject_dn')) as
+    | { id: string; subject_dn: string }
+    | undefined;
+  if (!ca) throw new SeedError('the database has no issuing CA yet: start kyso once (npm start) before seeding');
+  const issuers = [ca.subject_dn, ...OTHER_ISSUERS];
+  // Nothing is dated after now: the history ends at the end of `until` (Vietnam) or now, whichever is first.
+  const end = new Date(Math.min(Date.parse(`${options.until}T23:59:59+07:00`), Date.now()));
   let total = 0;
   await knex.transaction(async (trx) => {
     await trx.raw('select setseed(?)', [options.seed]);
@@ -137,15 +146,17 @@ export async function seedDemo(knex: Knex, options: SeedOptions): Promise<{ cert
         `insert into certificates (id, serial, issuer_dn, issuer_name_hash, issuer_ca_id, fingerprint, der, subject_dn,
            common_name, uids, holder, medium, ${hasSubject ? 'subject, ' : ''}organization_id, sector, province,
            not_before, not_after, status, revoked_at, revocation_reason, suspended_at, source, created_at, synthetic)
-         select x.id, replace(x.id::text, '-', ''), x.issuer, md5(x.issuer), null, 'synthetic:' || x.id, ''::bytea,
+         select x.id, replace(x.id::text, '-', ''), x.issuer,
+           case when x.issuer = ${sqlText(ca.subject_dn)} then encode(sha256(ca.subject_der), 'hex') else md5(x.issuer) end,
+           case when x.issuer = ${sqlText(ca.subject_dn)} then ca.id end, 'synthetic:' || x.id, ''::bytea,
            'CN=' || x.cn || ',ST=' || x.province || ',C=VN', x.cn, array['CCCD:' || lpad((x.g % 1000000000000)::text, 12, '0')],
            x.holder, x.medium, ${hasSubject ? `jsonb_build_object('commonName', x.cn), ` : ''}x.org_id, x.sector, x.province,
            x.nb, x.na,
            x.state, case when x.state = 'revoked' then x.revoked_at end,
            case when x.state = 'revoked' then ${pick(REASONS, 'x.r_reason')} end,
            case when x.state = 'suspended' then x.revoked_at end,
-           case when x.issuer = ${sqlText(ISSUERS[0]!)} then 'issued' else 'imported' end, x.nb, true
-         from (
+           case when x.issuer = ${sqlText(ca.subject_dn)} then 'issued' else 'imported' end, x.nb, true
+         from certificate_authorities ca, (
            select w.*, case when w.revoked_at > now() then 'active' when w.r_status < 0.04 then 'revoked'
                             when w.r_status < 0.045 and w.na > now() then 'suspended' else 'active' end as state
            from (select y.*, y.nb + (least(y.na, now()) - y.nb) * y.r_when as revoked_at from (
@@ -155,6 +166,7 @@ export async function seedDemo(knex: Knex, options: SeedOptions): Promise<{ cert
              from (${generator}) z left join province_mappings pm on pm.province = z.old_province
            ) y) w
          ) x
+         where ca.id = ${sqlText(ca.id)}
          order by x.nb`,
         bindings,
       );
@@ -170,14 +182,14 @@ export async function seedDemo(knex: Knex, options: SeedOptions): Promise<{ cert
         `select gen_random_uuid() id, g.g, o.id org_id, o.sector, o.old_province,
                 case when g.r_holder < 0.15 then 'organization' else 'individual' end holder,
                 case when g.r_holder < 0.15 then (case when g.r_medium < 0.9 then 'token' else 'file' end) else ${individualMedium} end medium,
-                ${pick(ISSUERS, 'g.r_issuer')} issuer,
-                timestamptz '2015-01-01' + (?::date + 1 - date '2015-01-01') * interval '1 day' * sqrt((g.g - g.r_date) / ?) nb,
+                ${pick(issuers, 'g.r_issuer')} issuer,
+                timestamptz '2015-01-01' + (?::timestamptz - timestamptz '2015-01-01') * sqrt((g.g - g.r_date) / ?) nb,
                 g.r_status, g.r_reason, g.r_when
          from (select g, random() r_org, random() r_holder, random() r_medium, random() r_issuer, random() r_date,
                       random() r_status, random() r_reason, random() r_when
                from generate_series(?::int, ?::int) g) g
          join demo_orgs o on o.n = 1 + floor(g.r_org * ?)::int`,
-        [options.until, options.certificates, lo, hi, options.organizations],
+        [end, options.certificates, lo, hi, options.organizations],
       );
       done(`certificates: ${hi}`);
     }
@@ -198,7 +210,7 @@ export async function seedDemo(knex: Knex, options: SeedOptions): Promise<{ cert
     for (const [count, holder, medium, first, last, organizations] of blocks) {
       await insertCertificates(
         `select gen_random_uuid() id, g.g, o.id org_id, o.sector, o.old_province, ?::text holder, ?::text medium,
-                ${sqlText(ISSUERS[0]!)} issuer,
+                ${sqlText(ca.subject_dn)} issuer,
                 ${vietnamTime(`?::date + floor(g.r_date * (?::date - ?::date + 1))::int`, 'g.r_time')} nb,
                 g.r_status, g.r_reason, g.r_when
          from (select g, random() r_org, random() r_date, random() r_time, random() r_status, random() r_reason, random() r_when
@@ -277,29 +289,101 @@ async function dropSecondaryIndexes(trx: Knex.Transaction, tables: readonly stri
   };
 }
 
-function argument(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+/** A failure to tell the operator in one line (no stack trace): exit code 1. */
+export class SeedError extends Error {}
+
+const USAGE = `Usage: npm run seed-demo -- [options]
+
+Fills the kyso database with a synthetic national history (replacing an earlier one) for the
+demo and the statistics benchmark. Start kyso once first: the history is issued by its CA.
+
+Options:
+  --certificates <n>    certificates of the national history (default 100000)
+  --organizations <n>   organizations (default certificates / 500, between 50 and 20000)
+  --seed <x>            random seed in [-1, 1]; the same seed gives the same history (default 0.42)
+  --until <YYYY-MM-DD>  last day of the history, not after today (default today, in Vietnam)
+  --database-url <url>  PostgreSQL (default DATABASE_URL; without either, the embedded database
+                        in KYSO_DATA_DIR, default ./data)
+  -h, --help            this help
+`;
+
+/** A usage mistake: the message and the usage, exit code 2. */
+class UsageError extends Error {}
+
+/** The options of the command line (UsageError for a bad one). */
+export function parseSeedArguments(args: string[], today: string): (SeedOptions & { databaseUrl?: string }) | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        certificates: { type: 'string' },
+        organizations: { type: 'string' },
+        seed: { type: 'string' },
+        until: { type: 'string' },
+        'database-url': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const count = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 1e9) throw new UsageError(`--${name} must be a whole number from 0 to 1000000000 (got "${value}")`);
+    return n;
+  };
+  const certificates = count('certificates', v.certificates, 100_000);
+  const organizations = count('organizations', v.organizations, Math.min(20_000, Math.max(50, Math.round(certificates / 500))));
+  if (organizations < 1) throw new UsageError('--organizations must be at least 1');
+  const seed = v.seed === undefined ? 0.42 : Number(v.seed);
+  if (!Number.isFinite(seed) || seed < -1 || seed > 1) throw new UsageError(`--seed must be a number from -1 to 1 (got "${v.seed}")`);
+  const until = v.until ?? today;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(until) || Number.isNaN(Date.parse(until)) || until < '2015-01-01' || until > today) {
+    throw new UsageError(`--until must be a date YYYY-MM-DD from 2015-01-01 to today, ${today} (got "${until}")`);
+  }
+  return { certificates, organizations, seed, until, ...(v['database-url'] ? { databaseUrl: v['database-url'] } : {}) };
+}
+
+/** Runs the command line; returns the exit code. */
+async function main(args: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseSeedArguments(args, new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`seed-demo: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+    // knex's own warnings are dropped: the failure they accompany is said once below.
+    const db = await openDatabase({ databaseUrl, dataDir: process.env.KYSO_DATA_DIR ?? './data', warn: () => undefined });
+    try {
+      await migrateLatest(db.knex);
+      const result = await seedDemo(db.knex, { ...options, log: (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`) });
+      console.log(`seeded ${result.certificates} certificates in ${result.seconds.toFixed(1)} s`);
+    } finally {
+      await db.close();
+    }
+    return 0;
+  } catch (err) {
+    // One line the operator can act on, not a stack trace.
+    const e = err as Error & { code?: string };
+    console.error(`seed-demo: ${err instanceof SeedError ? e.message : `${e.message || String(err)}${e.code ? ` (${e.code})` : ''}`}`);
+    return 1;
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const certificates = Number(argument('certificates') ?? 100_000);
-  const databaseUrl = argument('database-url') ?? process.env.DATABASE_URL;
-  const db = await openDatabase({ databaseUrl, dataDir: process.env.KYSO_DATA_DIR ?? './data' });
-  try {
-    await migrateLatest(db.knex);
-    const result = await seedDemo(db.knex, {
-      certificates,
-      organizations: Number(argument('organizations') ?? Math.min(20_000, Math.max(50, Math.round(certificates / 500)))),
-      seed: Number(argument('seed') ?? 0.42),
-      until: argument('until') ?? new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10),
-      log: (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
-    });
-    console.log(`seeded ${result.certificates} certificates in ${result.seconds.toFixed(1)} s`);
-    // kyso creates its bootstrap admin only in a database without users, and the seed adds signers.
-    const admins = await db.knex('users').where({ role: 'admin' }).count<Array<{ count: number }>>({ count: '*' });
-    if (!Number(admins[0]!.count)) console.warn('no admin user yet: start kyso once before seeding (npm start), or create one');
-  } finally {
-    await db.close();
-  }
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -19,3 +19,14 @@ export function fixedClock(at: Date): Clock & { set(at: Date): void; advance(ms:
     },
   };
 }
+
+/**
+ * The same UTC instant `years` calendar years after `date` (29 February becomes 1 March in a common
+ * year). CA, TSA and end-entity lifetimes are counted this way, not as N × 365.25 days, so notAfter
+ * keeps notBefore's time of day (issue #13 item 15).
+ */
+export function addYears(date: Date, years: number): Date {
+  const end = new Date(date);
+  end.setUTCFullYear(end.getUTCFullYear() + years);
+  return end;
+}

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -31,6 +32,18 @@ describe('loadConfig', () => {
     expect(config.masterKey?.toString('hex')).toBe(key);
   });
 
+  it('keeps idle connections longer than common load balancers do, and runs one process by default', () => {
+    const config = loadConfig({});
+    expect(config.keepAliveTimeoutMs).toBe(65_000);
+    expect(config.headersTimeoutMs).toBe(66_000);
+    expect(config.workers).toBe(1);
+    const tuned = loadConfig({ KYSO_KEEP_ALIVE_TIMEOUT_SECONDS: '350', KYSO_HEADERS_TIMEOUT_SECONDS: '351' });
+    expect([tuned.keepAliveTimeoutMs, tuned.headersTimeoutMs]).toEqual([350_000, 351_000]);
+    const pg = { DATABASE_URL: 'postgres://kyso@db/kyso' };
+    expect(loadConfig({ ...pg, KYSO_WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ ...pg, KYSO_WORKERS: 'auto' }).workers).toBe(availableParallelism());
+  });
+
   it('accepts a base64 master key', () => {
     const key = Buffer.alloc(32, 7);
     expect(loadConfig({ KYSO_MASTER_KEY: key.toString('base64') }).masterKey).toEqual(key);
@@ -44,6 +57,11 @@ describe('loadConfig', () => {
     [{ KYSO_ADMIN_PASSWORD: 'short' }, 'KYSO_ADMIN_PASSWORD'],
     [{ KYSO_MASTER_KEY: 'abcd' }, 'KYSO_MASTER_KEY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ KYSO_KEEP_ALIVE_TIMEOUT_SECONDS: '0' }, 'KYSO_KEEP_ALIVE_TIMEOUT_SECONDS'],
+    [{ KYSO_KEEP_ALIVE_TIMEOUT_SECONDS: '120' }, 'KYSO_HEADERS_TIMEOUT_SECONDS'],
+    [{ KYSO_WORKERS: 'many' }, 'KYSO_WORKERS'],
+    [{ KYSO_WORKERS: '0' }, 'KYSO_WORKERS'],
+    [{ KYSO_WORKERS: '2' }, 'KYSO_WORKERS'],
   ])('refuses %o naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,12 @@ declare module 'vitest' {
  * directory), so each test file gets a fresh, migrated database in well under a second.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The web application the browser tests drive (npm install builds it; a fresh edit rebuilds it here).
+  try {
+    execFileSync(process.execPath, ['web/build.mjs', '--if-missing'], { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error('building the web application failed: after a merge that added its dependencies, run npm install', { cause: err });
+  }
   const url = process.env.DATABASE_URL;
   if (url) {
     const template = `kyso_tpl_${process.pid}_${Date.now()}`;

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/log.js';
 import type { RandomSource } from '../../src/pki/serial.js';
 import { startKyso, type RunningKyso } from '../../src/server.js';
 import { withDatabase } from './global-setup.js';
+import { softHsmToken } from './softhsm.js';
 
 /** Password of the bootstrap admin in tests. */
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -60,7 +61,16 @@ export async function freshDatabase(): Promise<{ databaseUrl?: string; dataDir: 
 
 /** Starts kyso for a test file. `env` overrides configuration variables. */
 export async function startTestKyso(
-  options: { env?: Record<string, string>; clock?: Clock; random?: RandomSource; modules?: RouteModule[] } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    random?: RandomSource;
+    modules?: RouteModule[];
+    /** Where the service log goes (e.g. an array a test inspects); default: nowhere or stdout. */
+    logDestination?: { write(line: string): void };
+    /** Rewrites the fresh PostgreSQL database's URL (a test puts a TCP proxy in between). */
+    databaseUrl?: (url: string) => string;
+  } = {},
 ): Promise<TestKyso> {
   const db = await freshDatabase();
   const config = loadConfig({
@@ -70,10 +80,12 @@ export async function startTestKyso(
     KYSO_CERTS_DEV_DIR: path.join(db.dataDir, 'certs-dev'),
     KYSO_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: process.env.KYSO_TEST_LOG_LEVEL ?? 'silent',
-    ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
+    ...(db.databaseUrl ? { DATABASE_URL: options.databaseUrl ? options.databaseUrl(db.databaseUrl) : db.databaseUrl } : {}),
+    // The SoftHSM pass (KYSO_TEST_PKCS11=1, .ci/run): CA and service keys in a token.
+    ...(process.env.KYSO_TEST_PKCS11 === '1' ? softHsmToken().env : {}),
     ...options.env,
   });
-  const kyso = await startKyso(config, createLogger(config.logLevel), options);
+  const kyso = await startKyso(config, createLogger(config.logLevel, options.logDestination), options);
   let token: string | undefined;
   const self: TestKyso = {
     kyso,
