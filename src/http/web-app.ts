@@ -18,9 +18,11 @@ export const WEB_CSP =
 const NOT_THE_APP = /^\/(api|pki|healthz|readyz|metrics)(\/|$)/;
 
 /**
- * The web application: `/assets/*` (hashed names, cached for a year), `/admin` → `/`, and every
- * other browser navigation (`Accept: text/html`: `/`, `/verify`, `/requests/:id`, …) answered with
- * index.html, which the application routes itself (api.md "The web application").
+ * The web application: `/assets/*` (hashed names, cached for a year), `/admin` → `/`, `/` for any
+ * client (the front door: `curl host/` after `npm start` finds the application), and every other
+ * browser navigation (`Accept: text/html`: `/verify`, `/requests/:id`, …) answered with index.html,
+ * which the application routes itself (api.md "The web application"); an unknown path asked by a
+ * non-browser client stays a problem+json 404.
  */
 export function webApplication(dist = WEB_DIST): Router {
   const router = express.Router();
@@ -30,7 +32,8 @@ export function webApplication(dist = WEB_DIST): Router {
   );
   router.get('/admin', (_req, res) => res.redirect(301, '/'));
   router.get('/{*rest}', (req, res, next) => {
-    if (NOT_THE_APP.test(req.path) || req.path.startsWith('/assets/') || !(req.headers.accept ?? '').includes('text/html')) {
+    const browser = (req.headers.accept ?? '').includes('text/html');
+    if (NOT_THE_APP.test(req.path) || req.path.startsWith('/assets/') || (!browser && req.path !== '/')) {
       next();
       return;
     }

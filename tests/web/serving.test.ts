@@ -61,10 +61,13 @@ describe('the web application', () => {
       expect(res.status, p).toBe(404);
       expect(res.type).toBe('application/problem+json');
     }
-    // A non-browser client asking for an unknown path gets a problem, not the page.
+    // A non-browser client asking for an unknown path gets a problem, not the page; `/` is the page for anyone.
     const curl = await t.http().get('/requests/abc').set('Accept', '*/*');
     expect(curl.status).toBe(404);
     expect(curl.type).toBe('application/problem+json');
+    const front = await t.http().get('/').set('Accept', '*/*');
+    expect(front.status).toBe(200);
+    expect(front.type).toBe('text/html');
   });
 
   it('keeps the first screen under 150 KB of gzipped JavaScript', async () => {
