@@ -47,6 +47,16 @@ export function organizations(refresh = false): Promise<Organization[]> {
   return orgs;
 }
 
+/** An organization's name in a loaded list; undefined while the list loads or when it lacks the id. */
+export function orgName(list: Organization[] | undefined, id: string | null | undefined): string | undefined {
+  return id ? list?.find((o) => o.id === id)?.name : undefined;
+}
+
+/** A select's options for choosing an organization: none first, then the list (names are data: not translated). */
+export function organizationOptions(list: Organization[]): Array<{ value: string; label: string; data?: boolean }> {
+  return [{ value: '', label: '—' }, ...list.map((o) => ({ value: o.id, label: o.name, data: true }))];
+}
+
 /** Every sector (code and its Vietnamese name). */
 export function sectorList(refresh = false): Promise<Array<{ code: string; name: string }>> {
   if (refresh || !sectors) sectors = api<Array<{ code: string; name: string }>>('/api/v1/sectors').catch((e: unknown) => {

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, currentUser, download } from '../api';
 import { checkPin, checkUids, splitUids } from '../checks';
-import { allPages, organizations } from '../data';
+import { allPages, organizations, orgName } from '../data';
 import { formatDate, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
 import { Link } from '../router';
@@ -30,7 +30,7 @@ export function AccountListScreen(): JSX.Element {
             columns={[
               { header: t('common.name'), data: true, render: (a) => <Link href={`/signing-accounts/${a.id}`}>{a.commonName ?? a.certificateSerial}</Link> },
               { header: t('field.holder'), render: (a) => label('holder', a.holder ?? 'individual') },
-              { header: t('field.organization'), data: true, render: (a) => orgs.data?.find((o) => o.id === a.organizationId)?.name ?? '' },
+              { header: t('field.organization'), data: true, render: (a) => orgName(orgs.data, a.organizationId) ?? '' },
               { header: t('common.status'), render: (a) => <span class={`badge ${a.status}`}>{label('account', a.status)}</span> },
               { header: t('accounts.failed'), numeric: true, render: (a) => a.failedPinAttempts },
               { header: t('field.notAfter'), render: (a) => formatDate(a.notAfter) },
@@ -193,7 +193,7 @@ function NewAccountForm(props: { onCreated: (serial: string) => void }): JSX.Ele
                 if (u?.fullName && !commonName) setCommonName(u.fullName);
               }}
               error={tried && !userId ? t('check.required') : server.userId}
-              options={[{ value: '', label: '—' }, ...list.map((u) => ({ value: u.id, data: true, label: `${personName(u)} — ${orgs.data?.find((o) => o.id === u.organizationId)?.name ?? ''}` }))]}
+              options={[{ value: '', label: '—' }, ...list.map((u) => ({ value: u.id, data: true, label: `${personName(u)} — ${orgName(orgs.data, u.organizationId) ?? ''}` }))]}
             />
           )
         }
@@ -298,7 +298,7 @@ export function AccountScreen(props: { params: Record<string, string> }): JSX.El
                   ? ([[t('accounts.delegates'), a.delegateUserIds.map(delegateName).join(', '), true]] as Array<[string, string, boolean]>)
                   : []),
                 [t('field.commonName'), a.commonName, true],
-                [t('field.organization'), orgs.data?.find((o) => o.id === a.organizationId)?.name ?? '…', true],
+                [t('field.organization'), orgName(orgs.data, a.organizationId) ?? '…', true],
                 [t('field.serial'), <Link href={`/certificates/${a.certificateSerial}`}>{a.certificateSerial}</Link>, true],
                 [t('field.key'), a.keyAlgorithm, true],
                 [t('accounts.failed'), String(a.failedPinAttempts)],

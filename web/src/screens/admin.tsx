@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { allPages, organizations, provinceList, sectorList, sectorName, type Organization, type Province } from '../data';
+import { allPages, organizationOptions, organizations, orgName, provinceList, sectorList, sectorName, type Organization, type Province } from '../data';
 import { formatDate, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
@@ -173,7 +173,7 @@ export function UserListScreen(): JSX.Element {
               { header: t('field.username'), data: true, render: (u) => <Link href={`/users/${u.id}`}>{u.username}</Link> },
               { header: t('field.fullName'), data: true, render: (u) => u.fullName ?? '' },
               { header: t('field.role'), render: (u) => label('role', u.role) },
-              { header: t('field.organization'), data: true, render: (u) => orgs.data?.find((o) => o.id === u.organizationId)?.name ?? '' },
+              { header: t('field.organization'), data: true, render: (u) => orgName(orgs.data, u.organizationId) ?? '' },
               { header: t('common.status'), render: (u) => (u.disabled ? t('field.disabled') : label('account', 'active')) },
             ]}
           />
@@ -215,7 +215,7 @@ export function UserListScreen(): JSX.Element {
                 value={organizationId}
                 onChange={setOrganizationId}
                 error={server.organizationId ?? (tried && !organizationId ? t('check.required') : undefined)}
-                options={[{ value: '', label: '—' }, ...list.map((o) => ({ value: o.id, label: o.name, data: true }))]}
+                options={organizationOptions(list)}
               />
             )}
           </Loaded>
@@ -253,7 +253,7 @@ export function UserScreen(props: { params: Record<string, string> }): JSX.Eleme
                 [t('field.username'), u.username, true],
                 [t('field.fullName'), u.fullName, true],
                 [t('field.role'), label('role', u.role)],
-                [t('field.organization'), orgs.data?.find((o) => o.id === u.organizationId)?.name, true],
+                [t('field.organization'), orgName(orgs.data, u.organizationId), true],
                 [t('common.status'), u.disabled ? t('field.disabled') : label('account', 'active')],
                 [t('common.createdAt'), formatDate(u.createdAt)],
               ]}

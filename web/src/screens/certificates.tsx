@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiError, currentUser, download, saveBlob, request } from '../api';
-import { organizations, sectorName } from '../data';
+import { organizationOptions, organizations, orgName, sectorName } from '../data';
 import { formatDate, formatDateTime, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
@@ -97,7 +97,7 @@ export function CertificateListScreen(): JSX.Element {
                   { header: t('common.name'), data: true, render: (c) => <Link href={`/certificates/${c.serial}`}>{nameOf(c)}</Link> },
                   { header: t('field.uid'), data: true, render: (c) => c.uid.join(', ') },
                   { header: t('field.serial'), data: true, render: (c) => <code class="serial">{c.serial}</code> },
-                  { header: t('field.organization'), data: true, render: (c) => orgs.data?.find((o) => o.id === c.organizationId)?.name ?? '' },
+                  { header: t('field.organization'), data: true, render: (c) => orgName(orgs.data, c.organizationId) ?? '' },
                   { header: t('field.medium'), render: (c) => label('medium', c.medium) },
                   { header: t('common.status'), render: (c) => <span class={`badge ${c.status}`}>{label('certStatus', c.status)}</span> },
                   { header: t('field.notAfter'), render: (c) => formatDate(c.notAfter) },
@@ -155,7 +155,7 @@ export function CertificateScreen(props: { params: Record<string, string> }): JS
                   [t('field.subject'), <code class="wrap">{c.subject}</code>, true],
                   [t('field.holder'), label('holder', c.holder)],
                   [t('field.medium'), label('medium', c.medium)],
-                  [t('field.organization'), orgs.data?.find((o) => o.id === c.organizationId)?.name ?? '…', true],
+                  [t('field.organization'), orgName(orgs.data, c.organizationId) ?? '…', true],
                   [t('field.sector'), sectorName(c.sector)],
                   [t('field.issuer'), <code class="wrap">{c.issuer}</code>, true],
                   [t('field.notBefore'), formatDate(c.notBefore)],
@@ -351,7 +351,7 @@ export function ImportScreen(): JSX.Element {
               value={organizationId}
               onChange={setOrganizationId}
               error={tried && !organizationId ? t('check.required') : undefined}
-              options={[{ value: '', label: '—' }, ...list.map((o) => ({ value: o.id, label: o.name, data: true }))]}
+              options={organizationOptions(list)}
             />
           )}
         </Loaded>

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiError, currentUser, saveBlob } from '../api';
 import { checkCsr, checkEmail, checkLength, checkMsisdn, checkUids, splitUids } from '../checks';
-import { organizations, ownOrganizationId, type Organization } from '../data';
+import { organizationOptions, organizations, orgName, ownOrganizationId } from '../data';
 import { formatDate, formatDateTime, label, t } from '../i18n';
 import { msg, msgOf, type Msg } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
@@ -38,8 +38,6 @@ const options = (group: 'holder' | 'medium' | 'reqStatus' | 'kind', codes: strin
   ...(all ? [{ value: '', label: t('common.all') }] : []),
   ...codes.map((c) => ({ value: c, label: label(group, c) })),
 ];
-const orgName = (list: Organization[] | undefined, id: string) => list?.find((o) => o.id === id)?.name ?? id;
-
 /** The requests the user may see: the officer's review queue (selection, approve several), the clerk's own. */
 export function RequestListScreen(): JSX.Element {
   const staff = isStaff();
@@ -161,7 +159,7 @@ export function RequestListScreen(): JSX.Element {
                 { header: t('field.kind'), render: (r) => label('kind', r.kind) },
                 { header: t('field.holder'), render: (r) => label('holder', r.holder) },
                 { header: t('field.medium'), render: (r) => label('medium', r.medium) },
-                ...(staff ? [{ header: t('field.organization'), data: true, render: (r: CertificateRequest) => orgName(orgs.data, r.organizationId) }] : []),
+                ...(staff ? [{ header: t('field.organization'), data: true, render: (r: CertificateRequest) => orgName(orgs.data, r.organizationId) ?? r.organizationId }] : []),
                 { header: t('common.status'), render: (r) => <span class={`badge ${r.status}`}>{label('reqStatus', r.status)}</span> },
                 { header: t('common.createdAt'), render: (r) => formatDate(r.createdAt) },
               ]}
@@ -286,7 +284,7 @@ export function NewRequestScreen(): JSX.Element {
                   value={organizationId}
                   onChange={setOrganizationId}
                   error={tried && !organizationId ? t('check.required') : server.organizationId}
-                  options={[{ value: '', label: '—' }, ...list.map((o) => ({ value: o.id, label: o.name, data: true }))]}
+                  options={organizationOptions(list)}
                 />
               )}
             </Loaded>
@@ -438,7 +436,7 @@ export function RequestScreen(props: { params: Record<string, string> }): JSX.El
                   [t('field.kind'), label('kind', r.kind)],
                   [t('field.holder'), label('holder', r.holder)],
                   [t('field.medium'), label('medium', r.medium)],
-                  [t('field.organization'), orgs.data ? orgName(orgs.data, r.organizationId) : '…', true],
+                  [t('field.organization'), orgs.data ? (orgName(orgs.data, r.organizationId) ?? r.organizationId) : '…', true],
                   [t('field.commonName'), r.subject.commonName, true],
                   [t('field.uid'), uids(r.subject.uid), true],
                   [t('field.title'), r.subject.title, true],
