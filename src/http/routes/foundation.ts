@@ -16,15 +16,6 @@ const principalSchema = z.object({
   role: z.enum(ROLES),
   organizationId: z.string().nullable(),
 });
-const organizationSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  code: z.string(),
-  sector: z.string(),
-  province: z.string(),
-  parentId: z.string().nullable(),
-  createdAt: z.string(),
-});
 const userSchema = z.object({
   id: z.string(),
   username: z.string(),
@@ -37,7 +28,7 @@ const userSchema = z.object({
 });
 const sectorSchema = z.object({ code: z.string(), name: z.string() });
 
-/** Auth, sectors, organizations, users and the audit trail. */
+/** Auth, sectors, users and the audit trail. */
 export function foundationRoutes(route: RouteDefiner, services: Services): void {
 
   route(
@@ -128,53 +119,6 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       response: sectorSchema,
     },
     async ({ body, actor }) => services.organizations.createSector(actor, body),
-  );
-
-  route(
-    {
-      method: 'post',
-      path: '/api/v1/organizations',
-      summary: 'Create an organization (admin)',
-      tags: ['organizations'],
-      auth: true,
-      roles: ['admin'],
-      status: 201,
-      body: z.object({
-        name: z.string().trim().min(1).max(200),
-        code: z.string().trim().min(1).max(64),
-        sector: z.string().min(1).max(40),
-        province: z.string().trim().min(1).max(128),
-        parentId: uuid.optional(),
-      }),
-      response: organizationSchema,
-    },
-    async ({ body, actor }) => services.organizations.create(actor, body),
-  );
-
-  route(
-    {
-      method: 'get',
-      path: '/api/v1/organizations',
-      summary: 'Organizations the caller may see',
-      tags: ['organizations'],
-      auth: true,
-      query: z.object({ ...pageQuery, cursor: uuid.optional(), sector: z.string().optional(), province: z.string().optional() }),
-      response: pageOf(organizationSchema),
-    },
-    async ({ query, principal }) => services.organizations.list(principal, query),
-  );
-
-  route(
-    {
-      method: 'get',
-      path: '/api/v1/organizations/:id',
-      summary: 'One organization',
-      tags: ['organizations'],
-      auth: true,
-      params: z.object({ id: z.string() }),
-      response: organizationSchema,
-    },
-    async ({ params, principal }) => services.organizations.get(principal, params.id),
   );
 
   route(

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { PROVINCES } from '../../organizations/provinces.js';
 import type { Services } from '../../services.js';
-import type { RouteDefiner } from '../route.js';
+import { pageOf, pageQuery, type RouteDefiner } from '../route.js';
 
 const provinceSchema = z.object({ code: z.string(), name: z.string(), current: z.boolean(), mergedInto: z.string().optional() });
+const uuid = z.uuid();
 const organizationSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -14,8 +15,55 @@ const organizationSchema = z.object({
   createdAt: z.string(),
 });
 
-/** The provinces list and organization edits (the web application's admin screens use both). */
+/** Organizations (create, list, read, edit) and the provinces list their province comes from. */
 export function organizationRoutes(route: RouteDefiner, services: Services): void {
+  route(
+    {
+      method: 'post',
+      path: '/api/v1/organizations',
+      summary: 'Create an organization (admin)',
+      tags: ['organizations'],
+      auth: true,
+      roles: ['admin'],
+      status: 201,
+      body: z.object({
+        name: z.string().trim().min(1).max(200),
+        code: z.string().trim().min(1).max(64),
+        sector: z.string().min(1).max(40),
+        province: z.string().trim().min(1).max(128),
+        parentId: uuid.optional(),
+      }),
+      response: organizationSchema,
+    },
+    async ({ body, actor }) => services.organizations.create(actor, body),
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/api/v1/organizations',
+      summary: 'Organizations the caller may see',
+      tags: ['organizations'],
+      auth: true,
+      query: z.object({ ...pageQuery, cursor: uuid.optional(), sector: z.string().optional(), province: z.string().optional() }),
+      response: pageOf(organizationSchema),
+    },
+    async ({ query, principal }) => services.organizations.list(principal, query),
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/api/v1/organizations/:id',
+      summary: 'One organization',
+      tags: ['organizations'],
+      auth: true,
+      params: z.object({ id: z.string() }),
+      response: organizationSchema,
+    },
+    async ({ params, principal }) => services.organizations.get(principal, params.id),
+  );
+
   route(
     {
       method: 'get',
