@@ -41,13 +41,31 @@ interface PooledClient {
   pool?: { free?: Array<{ resource: PooledConnection }> };
 }
 
+/** Functions a select can call that change something: such a select is not a read. */
+const SIDE_EFFECTS = /\b(pg_(try_)?advisory\w*|pg_notify|nextval|setval|set_config)\s*\(/i;
+
 /**
- * Retries a statement outside a transaction that failed because its pooled connection was dead
+ * Whether running `builder` again is harmless: a query builder's read, or raw SQL that is a plain
+ * select. A write that failed on a lost connection may have run on the server before the
+ * connection dropped, so it is never repeated (a login throttle would count twice).
+ */
+function isRead(builder: unknown): boolean {
+  const { _method, sql } = builder as { _method?: unknown; sql?: unknown };
+  if (_method === undefined && typeof sql === 'string') return /^\s*select\b/i.test(sql) && !SIDE_EFFECTS.test(sql);
+  return _method === 'select' || _method === 'first' || _method === 'pluck';
+}
+
+/**
+ * Retries a read outside a transaction that failed because its pooled connection was dead
  * (the server restarted, a proxy or NAT dropped it while idle): without this the first request
- * after PostgreSQL comes back is a 500 (#13 item 7). Every connection opened before the failure
- * may be to the lost server — the idle ones, and those still being opened at that moment — so the
- * idle ones are marked for disposal (knex's pool validation then drops them) and the statement is
- * tried again for as long as it fails on such a connection. It fails for good (a 503) when a
+ * after PostgreSQL comes back is a 500 (#13 item 7). A write is retried only when it never had a
+ * connection (it failed while connecting, so the server never saw it); otherwise it fails as a
+ * 503 the client may retry — but the failed read has already cleared the stale connections, so
+ * a request that reads first (nearly all do: the session lookup) finds fresh ones for its writes.
+ * Every connection opened before the failure may be to the lost server — the idle ones, and those
+ * still being opened at that moment — so they are marked for disposal (the idle ones at once,
+ * the others when they are ready; knex's pool validation then drops them) and a read is tried
+ * again for as long as it fails on such a connection. It fails for good (a 503) when a
  * connection opened after the loss fails too, or none can be opened: then the server is down.
  * Each attempt disposes of one old connection, so the attempts end. Statements inside a
  * transaction are not retried — the transaction is lost with its connection — and fail as a
@@ -56,11 +74,15 @@ interface PooledClient {
 export function retryStaleConnections(knex: Knex): void {
   const client = knex.client as unknown as PooledClient;
   let opened = 0;
+  /** How many connections had been opened when one was last found lost: those may be to the lost server. */
+  let lostAfter = 0;
   const openConnection = client.acquireRawConnection.bind(client);
   client.acquireRawConnection = async () => {
     const number = ++opened;
     const connection = await openConnection();
     connection.kysoOpened = number;
+    // Begun before a loss, finished after it: as suspect as the idle ones (validation drops it).
+    if (number <= lostAfter) connection.__knex__disposed ??= 'it was opened before its server was lost';
     return connection;
   };
   const makeRunner = client.runner.bind(client);
@@ -72,17 +94,20 @@ export function retryStaleConnections(knex: Knex): void {
         return await run();
       } catch (err) {
         if (!isConnectionError(err)) throw err;
-        const lost = opened;
+        const lost = (lostAfter = opened);
+        const read = isRead(builder);
         const openedBeforeLoss = (connection: PooledConnection | undefined) => (connection?.kysoOpened ?? Infinity) <= lost;
-        for (let failed = runner.connection; ; ) {
+        for (let failed = runner.connection, error = err; ; ) {
           if (failed) failed.__knex__disposed ??= 'its server was lost';
           for (const free of client.pool?.free ?? []) if (openedBeforeLoss(free.resource)) free.resource.__knex__disposed ??= 'its server was lost';
+          if (failed && !read) throw error; // it may have run: never twice
           const again = makeRunner(builder);
           try {
             return await again.run();
           } catch (retryErr) {
             if (!isConnectionError(retryErr) || !openedBeforeLoss(again.connection)) throw retryErr;
             failed = again.connection;
+            error = retryErr;
           }
         }
       }

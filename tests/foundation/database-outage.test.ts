@@ -1,6 +1,8 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import knexFactory from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/connect.js';
+import { isConnectionError } from '../../src/db/connection-errors.js';
 import { startTestKyso, type TestKyso } from '../support/kyso.js';
 
 /**
@@ -96,6 +98,33 @@ describe.skipIf(!process.env.DATABASE_URL)('a PostgreSQL outage (#13 item 7)', (
       proxy.staleAll();
       const answers = await Promise.all([me(), me(), t.http().get('/api/v1/organizations').set('Authorization', `Bearer ${token}`)]);
       expect(answers.map((r) => r.status), `round ${round}`).toEqual([200, 200, 200]);
+    }
+  });
+
+  it('retries a read on a stale connection but never a write, which may have run before the connection dropped', async () => {
+    const proxied = new URL(realUrl);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    const db = await openDatabase({ databaseUrl: proxied.toString(), dataDir: '/nonexistent', warn: () => undefined });
+    try {
+      const table = `outage_writes_${process.pid}`;
+      await db.knex.schema.createTable(table, (t) => t.integer('n'));
+      await Promise.all(Array.from({ length: 4 }, () => db.knex(table).count({ n: '*' })));
+      proxy.staleAll();
+      const write = await db.knex(table).insert({ n: 1 }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(isConnectionError(write)).toBe(true);
+      // The failed write cleared the stale connections: what follows runs on fresh ones.
+      await db.knex(table).insert({ n: 2 });
+      expect(await db.knex(table).pluck('n')).toEqual([2]);
+      await Promise.all(Array.from({ length: 4 }, () => db.knex(table).count({ n: '*' })));
+      proxy.staleAll();
+      expect(await db.knex(table).pluck('n')).toEqual([2]);
+      await db.knex.schema.dropTable(table);
+    } finally {
+      await db.close();
     }
   });
 
