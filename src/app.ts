@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
@@ -6,9 +6,9 @@ import type { Services } from './services.js';
 import { bearerAuth, bearerToken } from './http/authenticate.js';
 import { Forbidden, Unauthenticated } from './errors.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
-import { requestLogger } from './http/request-log.js';
+import { assignRequestId, requestLogger } from './http/request-log.js';
 import { redactUrl } from './log.js';
-import { errorHandler, notFoundHandler } from './http/problem.js';
+import { errorHandler, notFoundHandler, RETRY_AFTER_SECONDS, sendProblem } from './http/problem.js';
 import { routeDefiner, type RouteDefiner } from './http/route.js';
 import { foundationRoutes } from './http/routes/foundation.js';
 import { pkiRoutes } from './http/routes/pki.js';
@@ -40,10 +40,7 @@ export function createApp(services: Services, modules: RouteModule[] = [], metri
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', id);
-    (req as { id?: string }).id = id;
+    (req as { id?: string }).id = assignRequestId(req, res);
     next();
   });
   // One line per request with pino-http's fields, at a fraction of its cost (bench/pipeline.ts).
@@ -60,10 +57,8 @@ export function createApp(services: Services, modules: RouteModule[] = [], metri
       res.json({ status: 'ok' });
     } catch (err) {
       services.logger.warn({ err }, 'readiness check failed');
-      res.setHeader('Retry-After', '5');
-      res.status(503).type('application/problem+json').send(
-        JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the database is not reachable' }),
-      );
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      sendProblem(res, 503, 'Service Unavailable', 'the database is not reachable');
     }
   });
   // /metrics shows counts of failed logins and wrong PINs (issue #13 item 9): with

@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { AuditKey } from './audit/audit-key.js';
 import { AuditSequencer } from './audit/sequencer.js';
+import { AuditTrail } from './audit/trail.js';
 import { AuthService } from './auth/auth-service.js';
 import { CertificateAuthorities } from './ca/authorities.js';
 import { CaOperations } from './ca/operations.js';
@@ -54,6 +55,7 @@ export interface Services {
   readonly documentSigning: DocumentSigningService;
   readonly auditKey: AuditKey;
   readonly auditSequencer: AuditSequencer;
+  readonly audit: AuditTrail;
   readonly signJobs: SignJobService;
   /** The batch routes' `Idempotency-Key`. */
   readonly idempotency: IdempotencyService;
@@ -106,6 +108,7 @@ export function createServices(deps: {
     signJobs: new SignJobService(knex, clock, documentSigning, path.join(config.dataDir, 'sign-jobs'), deps.logger),
     auditKey,
     auditSequencer: new AuditSequencer(knex, clock, auditKey, deps.logger),
+    audit: new AuditTrail(knex, authorities),
     idempotency: new IdempotencyService(knex, clock),
   };
 }

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Metrics } from './metrics.js';
+import { assignRequestId, logRequest } from './request-log.js';
 import { HTTP_MAX_AGE_MS, type OcspAnswer, type OcspResponder } from '../revocation/ocsp.js';
 
 /** Largest OCSP request body read (64 CertIDs with a nonce stay far below it); larger ones are a 413. */
@@ -54,11 +54,11 @@ export function writeOcspAnswer(res: ServerResponse, answer: OcspAnswer, method:
 /**
  * Answers `GET /pki/ocsp/…` and `POST /pki/ocsp` on node:http, before Express: Express's router,
  * request/response prototypes, pino-http and the metrics middleware cost several times what
- * serving a pre-produced answer does (bench/ocsp.ts measures both paths). Each request is
- * logged with the fields pino-http gives the rest (request id, method, redacted URL, status,
- * response time) and counted in /metrics under the routes Express gives them. Whatever it does not recognise — another path or method, a body of unknown or
- * too large length, a path that does not URL-decode — goes on to `next` (the Express app, which
- * holds the same routes and answers those cases with its problem+json errors).
+ * serving a pre-produced answer does (bench/ocsp.ts measures both paths). Each request gets its
+ * id and its log line as the others do (request-log.ts) and is counted in /metrics under the
+ * routes Express gives them. Whatever it does not recognise — another path or method, a body of
+ * unknown or too large length, a path that does not URL-decode — goes on to `next` (the Express
+ * app, which holds the same routes and answers those cases with its problem+json errors).
  */
 export function ocspFront(ocsp: OcspResponder, clock: Clock, logger: Logger, metrics: Pick<Metrics, 'record'>, next: RequestListener): RequestListener {
   const answer = (req: IncomingMessage, res: ServerResponse, der: Buffer, started: bigint) => {
@@ -67,16 +67,7 @@ export function ocspFront(ocsp: OcspResponder, clock: Clock, logger: Logger, met
         writeOcspAnswer(res, result, req.method!, req.headers['if-none-match'], clock.now());
         const method = req.method!;
         metrics.record(method, method === 'GET' ? GET_ROUTE : POST_ROUTE, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
-        if (logger.isLevelEnabled('info')) {
-          logger.info(
-            {
-              req: { id: res.getHeader('X-Request-Id'), method: req.method, url: req.method === 'GET' ? '/pki/ocsp/…' : '/pki/ocsp', remoteAddress: req.socket.remoteAddress },
-              res: { statusCode: res.statusCode },
-              responseTime: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
-            },
-            'request completed',
-          );
-        }
+        logRequest(logger, req, res, method === 'GET' ? '/pki/ocsp/…' : '/pki/ocsp', started);
       },
       (err: unknown) => {
         // respond() never rejects; this is a write failure on a closed socket.
@@ -97,14 +88,14 @@ export function ocspFront(ocsp: OcspResponder, clock: Clock, logger: Logger, met
         return;
       }
       const started = process.hrtime.bigint();
-      setRequestId(req, res);
+      assignRequestId(req, res);
       answer(req, res, ocspRequestFromPath(segments), started);
       return;
     }
     const length = Number(req.headers['content-length']);
     if (req.method === 'POST' && (url === '/pki/ocsp' || url === '/pki/ocsp/') && length >= 0 && length <= OCSP_REQUEST_LIMIT) {
       const started = process.hrtime.bigint();
-      setRequestId(req, res);
+      assignRequestId(req, res);
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => answer(req, res, Buffer.concat(chunks), started));
@@ -112,10 +103,4 @@ export function ocspFront(ocsp: OcspResponder, clock: Clock, logger: Logger, met
     }
     next(req, res);
   };
-}
-
-/** The request id, as the Express app sets it: the client's X-Request-Id when well-formed, else a new one. */
-function setRequestId(req: IncomingMessage, res: ServerResponse): void {
-  const incoming = req.headers['x-request-id'];
-  res.setHeader('X-Request-Id', typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(incoming) ? incoming : randomUUID());
 }

@@ -4,7 +4,7 @@ import { isConnectionError } from '../db/connection-errors.js';
 import { DomainError, NotFound, TooManyRequests } from '../errors.js';
 
 /** Seconds a client should wait after a 503 for a database outage. */
-const RETRY_AFTER_SECONDS = 5;
+export const RETRY_AFTER_SECONDS = 5;
 
 /** Writes an RFC 9457 problem document. */
 export function sendProblem(

@@ -35,8 +35,9 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   /** Non-JSON success content types, for the document. */
   produces?: string[];
   /**
-   * Roles that may call the route at all, checked before the input is validated (a caller who may
-   * not call it gets 403, not a 400 about its body). Services still decide what each may see.
+   * Roles that may call the route at all, checked before the input is read or validated (a caller
+   * who may not call it gets 403, not a 400 about its body, and its upload is not read). Services
+   * still decide what each may see.
    */
   roles?: readonly Role[];
   /** Callable by a user who must change the password first (api.md "Auth"): logout, me, password. */
@@ -166,12 +167,8 @@ function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodTy
   const middleware: RequestHandler[] = [];
   if (spec.auth === true) middleware.push(auth.required);
   if (spec.auth === 'optional') middleware.push(auth.optional);
-  middleware.push(...(spec.before ?? []));
+  middleware.push(mayCall(spec), ...(spec.before ?? []));
   router[spec.method](spec.path, ...middleware, async (req, res) => {
-    if ((req.user as Principal | undefined)?.mustChangePassword && !spec.duringPasswordChange) {
-      throw new Forbidden('the password was reset: change it first (POST /api/v1/auth/password)');
-    }
-    if (spec.roles) requireRole((req.user as Principal | undefined) ?? null, ...spec.roles);
     assertTextRule(req.params, 'path');
     assertTextRule(req.query, 'query');
     assertTextRule(req.body, 'body');
@@ -189,6 +186,18 @@ function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodTy
     if (result === undefined) res.status(spec.status ?? 204).end();
     else res.status(spec.status ?? 200).json(result);
   });
+}
+
+/** Refuses a caller the route does not allow, before `before` reads an upload (a multipart body, a CSV). */
+function mayCall(spec: { roles?: readonly Role[]; duringPasswordChange?: boolean }): RequestHandler {
+  return (req, _res, next) => {
+    const principal = (req.user as Principal | undefined) ?? null;
+    if (principal?.mustChangePassword && !spec.duringPasswordChange) {
+      throw new Forbidden('the password was reset: change it first (POST /api/v1/auth/password)');
+    }
+    if (spec.roles) requireRole(principal, ...spec.roles);
+    next();
+  };
 }
 
 /** Common query parameters of paginated lists. */

@@ -32,6 +32,10 @@ describe('role rights', () => {
       t.http().get('/api/v1/audit').set('Authorization', `Bearer ${token(role)}`)],
     ['verifying the audit chain', ['admin', 'auditor'], 200, (role) =>
       t.http().get('/api/v1/audit/verify').set('Authorization', `Bearer ${token(role)}`)],
+    ['reading the audit checkpoints', ['admin', 'auditor'], 200, (role) =>
+      t.http().get('/api/v1/audit/checkpoints').set('Authorization', `Bearer ${token(role)}`)],
+    ['editing an organization', ['admin'], 200, (role) =>
+      t.http().patch(`/api/v1/organizations/${a.organizationId}`).set('Authorization', `Bearer ${token(role)}`).send({ name: `Trường THPT a (${role})` })],
   ];
   const cases = actions.flatMap(([what, allowed, ok, send]) =>
     ALL.map((role) => [role, what, allowed.includes(role) ? ok : 403, send] as const),
@@ -41,6 +45,27 @@ describe('role rights', () => {
     const res = await send(role);
     expect(res.status).toBe(status);
     if (status === 403) expect(res.type).toBe('application/problem+json');
+  });
+
+  it('refuses a caller before reading its upload: a signer’s oversized CSV is a 403, not a 413', async () => {
+    const res = await t
+      .http()
+      .post('/api/v1/signing-accounts/batch')
+      .set('Authorization', `Bearer ${a.tokens.signer}`)
+      .set('Content-Type', 'text/csv')
+      .send('x'.repeat(21 * 1024 * 1024));
+    expect(res.status).toBe(403);
+    expect(res.type).toBe('application/problem+json');
+  });
+
+  it('answers a bad page cursor of the audit routes with 400, whatever its length', async () => {
+    for (const path of ['/api/v1/audit', '/api/v1/audit/checkpoints']) {
+      for (const cursor of ['x', '9'.repeat(30), '-1']) {
+        const res = await t.http().get(`${path}?cursor=${cursor}`).set('Authorization', `Bearer ${admin}`);
+        expect(res.status, `${path} ${cursor}`).toBe(400);
+        expect(res.type).toBe('application/problem+json');
+      }
+    }
   });
 
   it('every role reads the sectors', async () => {

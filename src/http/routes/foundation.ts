@@ -1,8 +1,5 @@
 import { z } from 'zod';
 import { ROLES } from '../../auth/principal.js';
-import { requireRole } from '../../auth/authorize.js';
-import { listAudit } from '../../audit/audit.js';
-import { listCheckpoints, verifyAuditChain } from '../../audit/verify.js';
 import { Unauthenticated } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { bearerToken } from '../authenticate.js';
@@ -27,6 +24,13 @@ const userSchema = z.object({
   mustChangePassword: z.boolean().describe('set by an admin reset until the user changes the password'),
 });
 const sectorSchema = z.object({ code: z.string(), name: z.string() });
+/** An audit sequence number as a page cursor: digits that stay an exact integer (a longer one was a 500 from PostgreSQL). */
+const seqCursor = (message: string) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, message)
+    .refine((v) => Number.isSafeInteger(Number(v)), message)
+    .optional();
 
 /** Auth, sectors, users and the audit trail. */
 export function foundationRoutes(route: RouteDefiner, services: Services): void {
@@ -235,11 +239,7 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       roles: ['admin', 'auditor'],
       query: z.object({
         ...pageQuery,
-        cursor: z
-          .string()
-          .regex(/^\d{1,16}$/, 'a cursor from a previous page')
-          .refine((v) => Number.isSafeInteger(Number(v)), 'a cursor from a previous page')
-          .optional(),
+        cursor: seqCursor('a cursor from a previous page'),
         from: dateOrTime.optional(),
         to: dateOrTime.optional(),
         actor: z.string().max(200).optional(),
@@ -247,9 +247,8 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
       }),
     },
     async ({ query, principal }) => {
-      requireRole(principal, 'admin', 'auditor');
       const endOfDay = (s: string) => (s.length === 10 ? new Date(`${s}T23:59:59.999Z`) : new Date(s));
-      return listAudit(services.knex, {
+      return services.audit.list(principal, {
         from: query.from ? new Date(query.from) : undefined,
         to: query.to ? endOfDay(query.to) : undefined,
         actor: query.actor,
@@ -277,10 +276,7 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
         reason: z.string().optional(),
       }),
     },
-    async ({ principal }) => {
-      requireRole(principal, 'admin', 'auditor');
-      return verifyAuditChain(services.knex, services.authorities);
-    },
+    async ({ principal }) => services.audit.verify(principal),
   );
 
   route(
@@ -292,15 +288,10 @@ export function foundationRoutes(route: RouteDefiner, services: Services): void 
         'covers seq as 8 bytes big-endian, the 32 bytes of hash, and at as its ISO 8601 string; certificate (DER) is issued by the root',
       tags: ['audit'],
       auth: true,
-      query: z.object({
-        ...pageQuery,
-        cursor: z.string().regex(/^\d+$/, 'the seq of the last checkpoint of a previous page').optional(),
-      }),
+      roles: ['admin', 'auditor'],
+      query: z.object({ ...pageQuery, cursor: seqCursor('the seq of the last checkpoint of a previous page') }),
       response: z.array(z.object({ seq: z.number(), hash: z.string(), at: z.string(), signature: z.string(), certificate: z.string() })),
     },
-    async ({ query, principal }) => {
-      requireRole(principal, 'admin', 'auditor');
-      return listCheckpoints(services.knex, { beforeSeq: query.cursor ? Number(query.cursor) : undefined, limit: query.limit });
-    },
+    async ({ query, principal }) => services.audit.checkpoints(principal, { beforeSeq: query.cursor ? Number(query.cursor) : undefined, limit: query.limit }),
   );
 }

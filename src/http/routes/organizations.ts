@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PROVINCES } from '../../organizations/provinces.js';
 import type { Services } from '../../services.js';
 import { pageOf, pageQuery, type RouteDefiner } from '../route.js';
+import { lineText } from '../text-rule.js';
 
 const provinceSchema = z.object({ code: z.string(), name: z.string(), current: z.boolean(), mergedInto: z.string().optional() });
 const uuid = z.uuid();
@@ -27,10 +28,10 @@ export function organizationRoutes(route: RouteDefiner, services: Services): voi
       roles: ['admin'],
       status: 201,
       body: z.object({
-        name: z.string().trim().min(1).max(200),
-        code: z.string().trim().min(1).max(64),
+        name: lineText(1, 200),
+        code: lineText(1, 64),
         sector: z.string().min(1).max(40),
-        province: z.string().trim().min(1).max(128),
+        province: lineText(1, 128),
         parentId: uuid.optional(),
       }),
       response: organizationSchema,
@@ -83,12 +84,13 @@ export function organizationRoutes(route: RouteDefiner, services: Services): voi
       summary: 'Edit an organization (admin); issued certificates keep the sector and province they had',
       tags: ['organizations'],
       auth: true,
+      roles: ['admin'],
       params: z.object({ id: z.string() }),
       body: z
         .object({
-          name: z.string().trim().min(1).max(200).optional(),
+          name: lineText(1, 200).optional(),
           sector: z.string().min(1).max(40).optional(),
-          province: z.string().trim().min(1).max(128).optional(),
+          province: lineText(1, 128).optional(),
           parentId: z.uuid().nullable().optional(),
         })
         .strict()
