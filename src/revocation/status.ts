@@ -42,7 +42,6 @@ export class StatusChanges {
   /** Starts listening; until then nothing is trusted. */
   async start(): Promise<void> {
     if (this.watch) return;
-    this.unsubscribeLocal = onLocalStatusCommit((serials) => this.changed(serials));
     this.watch = await watchStatusChanges(this.knex, {
       changed: (serials) => this.changed(serials),
       confirmed: (sentAt) => {
@@ -54,6 +53,10 @@ export class StatusChanges {
         this.logger.warn({ err }, 'certificate status listener lost: answering from the database until it is back');
       },
     });
+    // A server's NOTIFY comes a moment after the commit; this process's own commits are signalled
+    // at once. PGlite notifies inside the commit: there the signal would repeat the change (and
+    // drop the answer the first one is producing again).
+    if (this.watch.kind === 'server') this.unsubscribeLocal = onLocalStatusCommit((serials) => this.changed(serials));
   }
 
   /** Stops listening. */
