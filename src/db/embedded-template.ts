@@ -34,8 +34,10 @@ export function embeddedTemplateDir(): string {
  * Fills a missing `pgdata` from `template` when there is one; returns whether it did. The copy
  * goes to a temporary name first, so an interrupted copy is never taken for a database.
  */
-export function seedFromTemplate(pgdata: string, template = embeddedTemplateDir()): boolean {
-  if (existsSync(pgdata) || !existsSync(template)) return false;
+export function seedFromTemplate(pgdata: string, template?: string): boolean {
+  if (existsSync(pgdata)) return false; // every later start: no need to hash the migrations
+  template ??= embeddedTemplateDir();
+  if (!existsSync(template)) return false;
   const partial = `${pgdata}.seeding-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   // A copy-on-write clone where the file system has them (btrfs, XFS), else a plain copy.
