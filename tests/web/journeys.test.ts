@@ -210,15 +210,30 @@ describe.each(VIEWPORTS)('at $width×$height', { timeout: 150_000 }, (vp: Viewpo
       await page.getByRole('button', { name: 'Lưu' }).click();
       await page.getByText('Đã lưu thay đổi.').waitFor();
       await checkScreen(page, vp, 'admin-organization');
+      // Its certificates: the list keeps the organization in its address, names it, and can drop it.
+      const organizationId = new URL(page.url()).pathname.split('/').pop();
+      await page.getByRole('main').getByRole('link', { name: 'Chứng thư số' }).click();
+      await page.getByText(`Chỉ hiện chứng thư của ${orgName}.`).waitFor();
+      await page.getByText('Không tìm thấy chứng thư nào.').waitFor();
+      await page.getByRole('button', { name: 'Tìm', exact: true }).click();
+      expect(new URL(page.url()).searchParams.get('organizationId')).toBe(organizationId);
+      await checkScreen(page, vp, 'certificates-organization');
+      await page.getByRole('button', { name: 'Bỏ lọc theo tổ chức' }).click();
+      await page.getByRole('link', { name: holderName }).waitFor();
+      expect(new URL(page.url()).searchParams.has('organizationId')).toBe(false);
 
       await page.goto(`${t.url}/users`);
       const username = `ketoan-${suffix}`;
-      await page.getByLabel('Tên đăng nhập').fill(username);
+      // A username the API would refuse is named as such, with what it may contain.
+      await page.getByLabel('Tên đăng nhập').fill('kế toán');
       await page.getByLabel('Họ và tên').fill('Phạm Thu Hà');
       await page.getByLabel('Vai trò').selectOption('agency');
       await page.getByLabel('Tổ chức').selectOption({ label: orgName });
       await page.getByLabel('Mật khẩu').fill('mat-khau-ban-dau-dai');
+      await page.getByRole('button', { name: 'Tạo', exact: true }).click();
+      await page.getByText('Tên đăng nhập gồm 3–64 ký tự').waitFor();
       await checkScreen(page, vp, 'admin-users');
+      await page.getByLabel('Tên đăng nhập').fill(username);
       await page.getByRole('button', { name: 'Tạo', exact: true }).click();
       await page.getByText('Đã tạo người dùng.').waitFor();
       await checkScreen(page, vp, 'admin-user');
@@ -453,6 +468,33 @@ it('the page preview runs under the strict Content-Security-Policy, its worker s
     })()`);
     expect(page.workers().map((w) => new URL(w.url()).origin)).toContain(new URL(t.url).origin);
     expect(refused).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
+it("another user logging in on the same tab gets their own organizations, not the last user's cached list", async () => {
+  const { context, page } = await open(browser, VIEWPORTS[0]);
+  const fetched: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/api/v1/organizations') fetched.push(r.url());
+  });
+  try {
+    await login(page, t.url, 'admin', 'admin-password-for-tests');
+    await page.getByRole('navigation').getByRole('link', { name: 'Người dùng' }).click();
+    await page.getByRole('heading', { name: 'Người dùng', exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const before = fetched.length;
+    expect(before).toBeGreaterThan(0);
+    // Logout and login inside the application: no reload clears the module's cache.
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await page.getByLabel('Tên đăng nhập').fill('officer-web');
+    await page.getByLabel('Mật khẩu').fill('officer-password-web');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.getByRole('navigation').getByRole('link', { name: 'Chứng thư số' }).click();
+    await page.getByRole('heading', { name: 'Chứng thư số', exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(fetched.length).toBeGreaterThan(before);
   } finally {
     await context.close();
   }

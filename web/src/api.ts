@@ -42,6 +42,15 @@ const listeners = new Set<(why: 'login' | 'logout' | 'expired') => void>();
 /** The current session's user, if logged in. */
 export const currentUser = (): User | null => session?.user ?? null;
 
+/** The staff roles: they review requests, change certificates' status and open signing accounts. */
+export const STAFF: ReadonlyArray<User['role']> = ['officer', 'admin'];
+
+/** Whether the current user is staff (officer or admin). */
+export function isStaff(): boolean {
+  const role = currentUser()?.role;
+  return role !== undefined && STAFF.includes(role);
+}
+
 /** Called when the session starts, ends, or expires. */
 export function onSessionChange(listener: (why: 'login' | 'logout' | 'expired') => void): () => void {
   listeners.add(listener);

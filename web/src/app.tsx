@@ -2,7 +2,7 @@
 // the screen for the current path. An expired session comes back to the login with its reason.
 import type { ComponentType, JSX } from 'preact';
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
-import { currentUser, expireSession, logout, onSessionChange, sessionExpiresInMs, type User } from './api';
+import { currentUser, expireSession, logout, onSessionChange, sessionExpiresInMs, STAFF, type User } from './api';
 import { currentLang, label, onLangChange, setLang, t, type Key } from './i18n';
 import { Link, match, navigate, useLocation } from './router';
 import { Page } from './ui';
@@ -17,12 +17,11 @@ import { AuditScreen } from './screens/audit';
 import { Lazy } from './lazy';
 
 type Role = User['role'];
-const STAFF: Role[] = ['officer', 'admin'];
-const REQUESTERS: Role[] = ['agency', 'officer', 'admin'];
+const REQUESTERS: Role[] = ['agency', ...STAFF];
 
 interface RouteEntry {
   path: string;
-  roles: Role[] | 'public';
+  roles: readonly Role[] | 'public';
   screen: ComponentType<{ params: Record<string, string> }>;
 }
 
@@ -53,7 +52,7 @@ const ROUTES: RouteEntry[] = [
   { path: '/audit', roles: ['admin', 'auditor'], screen: AuditScreen },
 ];
 
-const NAV: Array<{ href: string; key: Key; roles: Role[] }> = [
+const NAV: Array<{ href: string; key: Key; roles: readonly Role[] }> = [
   { href: '/requests', key: 'nav.requests', roles: ['agency'] },
   { href: '/requests', key: 'nav.review', roles: STAFF },
   { href: '/requests/new', key: 'nav.newRequest', roles: ['agency'] },

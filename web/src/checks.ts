@@ -52,6 +52,13 @@ export const checkMsisdn = (text: string): string | undefined => (!/^84\d{9}$/.t
 export const checkCsr = (text: string): string | undefined =>
   text.trim() === '' ? t('check.required') : !/-----BEGIN (NEW )?CERTIFICATE REQUEST-----[\s\S]+-----END (NEW )?CERTIFICATE REQUEST-----/.test(text) ? t('check.csr') : undefined;
 
+/** A pasted certificate looks like PEM (the server parses it). */
+export const checkCertificatePem = (text: string): string | undefined =>
+  text.trim() === '' ? t('check.required') : !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(text) ? t('check.certificatePem') : undefined;
+
+/** A username as the API accepts it: 3–64 letters, digits and . _ @ -. */
+export const checkUsername = (text: string): string | undefined => (text === '' ? t('check.required') : !/^[A-Za-z0-9._@-]{3,64}$/.test(text) ? t('check.username') : undefined);
+
 /** A PIN as the API accepts it: 6–8 digits, not one digit repeated, not a run. */
 export function checkPin(pin: string): string | undefined {
   if (!/^\d{6,8}$/.test(pin)) return t('check.pin');

@@ -1,5 +1,5 @@
 // Lists the screens share (organizations, sectors, provinces), fetched once per session and language-free.
-import { api, currentUser } from './api';
+import { api, currentUser, onSessionChange } from './api';
 import { has, label, t, type Key } from './i18n';
 
 /** An organization as the API answers it. */
@@ -24,6 +24,13 @@ export interface Province {
 let orgs: Promise<Organization[]> | null = null;
 let sectors: Promise<Array<{ code: string; name: string }>> | null = null;
 let provinces: Promise<Province[]> | null = null;
+
+// Another user on the same tab sees other organizations: the lists start over at every login,
+// logout and expiry (the provinces are the same for everyone).
+onSessionChange(() => {
+  orgs = null;
+  sectors = null;
+});
 
 /** Every page of a paginated list (organizations, users: hundreds at most). */
 export async function allPages<T>(path: string, max = 5000): Promise<T[]> {
@@ -78,12 +85,6 @@ export function provinceList(): Promise<Province[]> {
 /** A sector in the page language: the known ones translated, an admin-added one by its own name. */
 export function sectorName(code: string, list?: Array<{ code: string; name: string }>): string {
   return has(`sector.${code}`) ? t(`sector.${code}` as Key) : (list?.find((s) => s.code === code)?.name ?? label('sector', code));
-}
-
-/** Forget cached lists (at logout: another user sees other organizations). */
-export function forgetLists(): void {
-  orgs = null;
-  sectors = null;
 }
 
 /** The organization the user belongs to, if any. */

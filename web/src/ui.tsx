@@ -68,6 +68,7 @@ const FIELD_MESSAGES: Array<[RegExp, (m: RegExpExecArray) => string]> = [
   [/tax code/i, () => t('check.MST', { uid: 'MST' })],
   [/budget-unit/i, () => t('check.MNS', { uid: 'MNS' })],
   [/6 to 8 digits|6–8 digits/i, () => t('check.pin')],
+  [/3–64 letters/i, () => t('check.username')],
   [/password/i, () => t('error.weakPassword')],
 ];
 
@@ -102,14 +103,14 @@ export function errorText(err: unknown): string {
   return has(key) ? t(key as Key) : t('error.500');
 }
 
-/** An error in words, with the server's own detail folded away for support staff. */
-export function ErrorNotice(props: { error: unknown; focus?: boolean }): JSX.Element | null {
-  if (!props.error) return null;
+/** An error in words, with the server's own (English) detail folded away for support staff. */
+export function ErrorWords(props: { error: unknown }): JSX.Element {
+  const text = errorText(props.error);
   const detail = props.error instanceof ApiError && props.error.status !== 0 ? props.error.detail : undefined;
   return (
-    <Notice kind="error" focus={props.focus}>
-      <p>{errorText(props.error)}</p>
-      {detail && detail !== errorText(props.error) ? (
+    <>
+      <p>{text}</p>
+      {detail && detail !== text ? (
         <details>
           <summary>{t('common.technical')}</summary>
           <p translate={false} lang="en">
@@ -117,6 +118,16 @@ export function ErrorNotice(props: { error: unknown; focus?: boolean }): JSX.Ele
           </p>
         </details>
       ) : null}
+    </>
+  );
+}
+
+/** An error notice: the error in words, its detail folded away. */
+export function ErrorNotice(props: { error: unknown; focus?: boolean }): JSX.Element | null {
+  if (!props.error) return null;
+  return (
+    <Notice kind="error" focus={props.focus}>
+      <ErrorWords error={props.error} />
     </Notice>
   );
 }

@@ -1,15 +1,13 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, currentUser, download } from '../api';
+import { api, ApiError, currentUser, download, isStaff } from '../api';
 import { checkPin, checkUids, splitUids } from '../checks';
-import { allPages, organizations, orgName } from '../data';
+import { allPages, organizationOptions, organizations, orgName } from '../data';
 import { formatDate, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
 import { Link } from '../router';
-import { Button, DataTable, ErrorNotice, Facts, FileField, Loaded, Notice, Page, Progress, SelectField, TextField, errorText, fieldErrors, useConfirm, useLoad , useAction, tData } from '../ui';
+import { Button, DataTable, ErrorNotice, ErrorWords, Facts, FileField, Loaded, Notice, Page, Progress, SelectField, TextField, errorText, fieldErrors, useConfirm, useLoad , useAction, tData } from '../ui';
 import type { SigningAccount } from './sign';
-
-const isStaff = () => ['officer', 'admin'].includes(currentUser()?.role ?? '');
 
 /** Signing accounts: staff open one or many and unlock them; a signer sees its own. */
 export function AccountListScreen(): JSX.Element {
@@ -153,11 +151,11 @@ function NewAccountForm(props: { onCreated: (serial: string) => void }): JSX.Ele
                 onChange={(v) => {
                   setOrganizationId(v);
                   setDelegates([]);
-                  const o = orgs.data?.find((x) => x.id === v);
-                  if (o && !commonName) setCommonName(o.name);
+                  const name = orgName(orgs.data, v);
+                  if (name && !commonName) setCommonName(name);
                 }}
                 error={tried && !organizationId ? t('check.required') : server.organizationId}
-                options={[{ value: '', label: '—' }, ...(orgs.data ?? []).map((o) => ({ value: o.id, data: true, label: o.name }))]}
+                options={organizationOptions(orgs.data ?? [])}
               />
               <fieldset class="field" aria-describedby="delegates-hint">
                 <legend>
@@ -326,6 +324,8 @@ interface SignJob {
   done: number;
   failed: number;
   results: Array<{ index: number; name: string; status: string; error?: string }>;
+  /** Why the job stopped (status "failed": an internal error, or kyso restarted while it ran). */
+  error?: string;
 }
 
 /** A batch signing job: its progress until done, then the signed files as one zip. */
@@ -345,9 +345,12 @@ export function SignJobScreen(props: { params: Record<string, string> }): JSX.El
         {(job) => (
           <>
             <Progress done={Math.min(job.total, job.done + job.failed)} total={job.total} label={job.status === 'running' ? t('sign.jobRunning') : t('sign.job')} />
+            {job.status === 'failed' ? <ErrorNotice error={new ApiError(500, job.error ?? '')} /> : null}
             {job.status !== 'running' ? (
               <>
-                <Notice kind={job.failed ? 'error' : 'ok'}>{t('sign.jobDone', { done: job.done, failed: job.failed })}</Notice>
+                <Notice kind={job.failed || job.status === 'failed' ? 'error' : 'ok'} focus={job.status !== 'failed'}>
+                  {t('sign.jobDone', { done: job.done, failed: job.failed })}
+                </Notice>
                 <p>
                   <Button kind="primary" onClick={() => download(`/api/v1/sign-jobs/${job.id}/result.zip`, `kyso-${job.id}.zip`).catch(setError)}>
                     {t('sign.zip')}
@@ -363,7 +366,8 @@ export function SignJobScreen(props: { params: Record<string, string> }): JSX.El
               columns={[
                 { header: t('common.file'), data: true, render: (r) => r.name },
                 { header: t('common.status'), render: (r) => (r.status === 'signed' ? t('common.ok') : t('common.failed')) },
-                { header: t('common.details'), data: true, render: (r) => r.error ?? '' },
+                // The server's reason is English: in words here, itself folded away for support staff.
+                { header: t('common.details'), render: (r) => (r.error ? <div class="cell-error"><ErrorWords error={new ApiError(422, r.error)} /></div> : null) },
               ]}
             />
           </>

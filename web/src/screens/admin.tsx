@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { checkCertificatePem, checkUsername } from '../checks';
 import { allPages, organizationOptions, organizations, orgName, provinceList, sectorList, sectorName, type Organization, type Province } from '../data';
 import { formatDate, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
@@ -185,7 +186,7 @@ export function UserListScreen(): JSX.Element {
         onSubmit={async (e) => {
           e.preventDefault();
           setTried(true);
-          if (!/^[A-Za-z0-9._@-]{3,64}$/.test(username) || password.length < 12 || (needsOrg && !organizationId)) return;
+          if (checkUsername(username) || password.length < 12 || (needsOrg && !organizationId)) return;
           await run(async () => {
             const created = await api<UserView>('/api/v1/users', {
               method: 'POST',
@@ -203,7 +204,7 @@ export function UserListScreen(): JSX.Element {
       >
         <h2>{t('users.new')}</h2>
         <ErrorNotice error={error} />
-        <TextField label={t('field.username')} required value={username} onInput={setUsername} autoComplete="off" error={server.username ?? (tried && !/^[A-Za-z0-9._@-]{3,64}$/.test(username) ? t('check.required') : undefined)} />
+        <TextField label={t('field.username')} required value={username} onInput={setUsername} autoComplete="off" error={server.username ?? (tried ? checkUsername(username) : undefined)} />
         <TextField label={t('field.fullName')} value={fullName} onInput={setFullName} maxLength={200} />
         <SelectField label={t('field.role')} value={role} onChange={setRole} options={ROLES.map((r) => ({ value: r, label: label('role', r) }))} />
         {needsOrg ? (
@@ -403,7 +404,7 @@ export function TrustAnchorScreen(): JSX.Element {
   const { busy, error, run } = useAction();
   const [notice, setNotice] = useState<Msg | null>(null);
   const confirm = useConfirm();
-  const pemBad = !/-----BEGIN CERTIFICATE-----/.test(pem);
+  const pemError = checkCertificatePem(pem);
   return (
     <Page title={t('anchors.title')}>
       {notice ? <Notice kind="ok">{notice.say()}</Notice> : null}
@@ -450,7 +451,7 @@ export function TrustAnchorScreen(): JSX.Element {
         onSubmit={async (e) => {
           e.preventDefault();
           setTried(true);
-          if (!name.trim() || pemBad) return;
+          if (!name.trim() || pemError) return;
           await run(async () => {
             await api('/api/v1/trust-anchors', { method: 'POST', body: { name: name.trim(), pem } });
             setNotice(msg('anchors.added'));
@@ -464,7 +465,7 @@ export function TrustAnchorScreen(): JSX.Element {
         <h2>{t('anchors.new')}</h2>
         <ErrorNotice error={error} />
         <TextField label={t('common.name')} required value={name} onInput={setName} maxLength={200} error={tried && !name.trim() ? t('check.required') : undefined} />
-        <TextArea label={t('anchors.pem')} required rows={6} value={pem} onInput={setPem} error={tried && pemBad ? t('check.required') : undefined} />
+        <TextArea label={t('anchors.pem')} required rows={6} value={pem} onInput={setPem} error={tried ? pemError : undefined} />
         <Button kind="primary" type="submit" busy={busy}>
           {t('anchors.new')}
         </Button>

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError, currentUser, download, saveBlob, request } from '../api';
+import { api, ApiError, currentUser, download, isStaff, saveBlob, request } from '../api';
 import { organizationOptions, organizations, orgName, sectorName } from '../data';
 import { formatDate, formatDateTime, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
@@ -35,19 +35,33 @@ export interface Certificate {
 }
 
 const REASONS = ['keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn', 'unspecified'];
-const isStaff = () => ['officer', 'admin'].includes(currentUser()?.role ?? '');
 const nameOf = (c: Certificate) => c.commonName ?? /CN=([^,]+)/.exec(c.subject)?.[1] ?? c.serial;
 
-/** Search certificates: diacritics and case do not matter, serial and fingerprint prefixes work. */
+/** A list filter as query parameters, empty parts left out. */
+const filterQuery = (filter: Record<string, string>): URLSearchParams => new URLSearchParams(Object.entries(filter).filter(([, v]) => v));
+
+/** The list's address for a filter: a reload or a shared link shows the same list. */
+const listUrl = (filter: Record<string, string>): string => `/certificates?${filterQuery(filter)}`;
+
+/** Search certificates, of every organization the user may see or of the one in `?organizationId=`. */
 export function CertificateListScreen(): JSX.Element {
   const { query } = useLocation();
+  const organizationId = query.get('organizationId') ?? '';
+  // A change of organization (its link, or clearing it) starts the list over: no cursor of another filter.
+  return <CertificateList key={organizationId} organizationId={organizationId} />;
+}
+
+/** The list and its search: diacritics and case do not matter, serial and fingerprint prefixes work. */
+function CertificateList(props: { organizationId: string }): JSX.Element {
+  const { query } = useLocation();
+  const { organizationId } = props;
   const [q, setQ] = useState(query.get('q') ?? '');
   const [status, setStatus] = useState(query.get('status') ?? '');
   const [applied, setApplied] = useState({ q: query.get('q') ?? '', status: query.get('status') ?? '' });
   const [pages, setPages] = useState<string[]>(['']);
   const orgs = useLoad(() => organizations(), []);
   const list = useLoad(async () => {
-    const filter = new URLSearchParams({ ...(applied.q ? { q: applied.q } : {}), ...(applied.status ? { status: applied.status } : {}) });
+    const filter = filterQuery({ ...applied, organizationId });
     const items: Certificate[] = [];
     let next: string | null = null;
     for (const cursor of pages) {
@@ -59,6 +73,14 @@ export function CertificateListScreen(): JSX.Element {
   }, [applied.q, applied.status, pages.join(',')]);
   return (
     <Page title={t('certs.title')}>
+      {organizationId ? (
+        <Notice kind="info" focus={false}>
+          <div class="active-filter">
+            <span>{tData('certs.ofOrganization', { name: orgName(orgs.data, organizationId) ?? (orgs.data ? organizationId : '…') })}</span>
+            <Button onClick={() => navigate(listUrl(applied), { replace: true })}>{t('certs.allOrganizations')}</Button>
+          </div>
+        </Notice>
+      ) : null}
       <form
         class="filters"
         role="search"
@@ -66,7 +88,7 @@ export function CertificateListScreen(): JSX.Element {
           e.preventDefault();
           setApplied({ q: q.trim(), status });
           setPages(['']);
-          history.replaceState(null, '', `/certificates?${new URLSearchParams({ ...(q.trim() ? { q: q.trim() } : {}), ...(status ? { status } : {}) })}`);
+          history.replaceState(null, '', listUrl({ q: q.trim(), status, organizationId }));
         }}
       >
         <TextField label={t('certs.search')} hint={t('certs.searchHint')} type="search" value={q} onInput={setQ} maxLength={200} />

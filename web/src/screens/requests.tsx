@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError, currentUser, saveBlob } from '../api';
+import { api, ApiError, currentUser, isStaff, saveBlob } from '../api';
 import { checkCsr, checkEmail, checkLength, checkMsisdn, checkUids, splitUids } from '../checks';
 import { organizationOptions, organizations, orgName, ownOrganizationId } from '../data';
 import { formatDate, formatDateTime, label, t } from '../i18n';
@@ -32,7 +32,6 @@ export interface CertificateRequest {
   publicKey?: string;
 }
 
-const isStaff = () => ['officer', 'admin'].includes(currentUser()?.role ?? '');
 const uids = (u: string[] | string) => (Array.isArray(u) ? u : [u]).join(', ');
 const options = (group: 'holder' | 'medium' | 'reqStatus' | 'kind', codes: string[], all = true) => [
   ...(all ? [{ value: '', label: t('common.all') }] : []),

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, base64ToBlob, fileToBase64, request, saveBlob } from '../api';
 import { checkPin } from '../checks';
 import { label, t } from '../i18n';
-import { Button, ErrorNotice, FileField, Loaded, Notice, Page, SelectField, TextField, errorText, useLoad , useAction } from '../ui';
+import { Button, ErrorNotice, FileField, Loaded, Notice, Page, SelectField, TextField, useLoad , useAction } from '../ui';
 import { allPages } from '../data';
 import { navigate } from '../router';
 import { Lazy } from '../lazy';
@@ -69,7 +69,7 @@ function SignForm(props: { account: SigningAccount }): JSX.Element {
   const [location, setLocation] = useState('');
   const [tried, setTried] = useState(false);
   const { busy, setBusy, error, setError } = useAction();
-  const [done, setDone] = useState<Array<{ name: string; blob?: Blob; error?: unknown }>>([]);
+  const [signed, setSigned] = useState<{ name: string; blob: Blob } | null>(null);
   const pinBad = !/^\d{6,8}$/.test(pin);
   const placementMissing = visible && files.length > 0 && !placement;
   const options = () => ({
@@ -88,7 +88,7 @@ function SignForm(props: { account: SigningAccount }): JSX.Element {
         if (!files.length || pinBad || placementMissing) return;
         setBusy(true);
         setError(null);
-        setDone([]);
+        setSigned(null);
         try {
           if (files.length > 1) {
             // Several files: one job, the PIN checked once; its page shows the progress and the zip.
@@ -104,8 +104,9 @@ function SignForm(props: { account: SigningAccount }): JSX.Element {
             method: 'POST',
             body: { ...options(), document: await fileToBase64(file), format: 'pades' },
           });
-          setDone([{ name: file.name.replace(/\.pdf$/i, '') + '-signed.pdf', blob: base64ToBlob(answer.document, 'application/pdf') }]);
+          setSigned({ name: file.name.replace(/\.pdf$/i, '') + '-signed.pdf', blob: base64ToBlob(answer.document, 'application/pdf') });
           setPin('');
+          setTried(false);
         } catch (err) {
           setError(err);
         } finally {
@@ -135,22 +136,12 @@ function SignForm(props: { account: SigningAccount }): JSX.Element {
       <Button kind="primary" type="submit" busy={busy}>
         {t('sign.submit')}
       </Button>
-      {done.length && !busy ? (
-        <Notice kind={done.every((d) => d.blob) ? 'ok' : 'error'}>
-          <p>{t('sign.signed', { n: done.filter((d) => d.blob).length })}</p>
-          <ul class="plain">
-            {done.map((d) => (
-              <li key={d.name}>
-                {d.blob ? (
-                  <Button onClick={() => saveBlob(d.blob!, d.name)}>{t('sign.download', { name: d.name })}</Button>
-                ) : (
-                  <>
-                    <span translate={false}>{d.name}</span>: {errorText(d.error)}
-                  </>
-                )}
-              </li>
-            ))}
-          </ul>
+      {signed && !busy ? (
+        <Notice kind="ok">
+          <p>{t('sign.signed', { n: 1 })}</p>
+          <p>
+            <Button onClick={() => saveBlob(signed.blob, signed.name)}>{t('sign.download', { name: signed.name })}</Button>
+          </p>
         </Notice>
       ) : null}
     </form>
