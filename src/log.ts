@@ -27,7 +27,7 @@ export const REDACT_PATHS = [
  * its message: "Failing row contains (…)" and "invalid input syntax for type uuid: "…"" carry
  * the bound values, and a failed user insert logged the new user's password hash (issue #13 item 3).
  */
-export function serializeError(err: unknown): unknown {
+function serializeError(err: unknown): unknown {
   const e = err as { code?: unknown; severity?: unknown; message?: unknown };
   if (!(err instanceof Error) || typeof e.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code) || !('severity' in err)) {
     return pino.stdSerializers.err(err as Error);

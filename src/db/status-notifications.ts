@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 
 /** The channel migration 010's triggers notify, at commit, with the serials whose status changed. */
-export const STATUS_CHANNEL = 'kyso_certificate_status';
+const STATUS_CHANNEL = 'kyso_certificate_status';
 
 /** Serials whose status changed, or 'all' when the notification could not name them (or some were missed). */
 export type ChangedSerials = readonly string[] | 'all';

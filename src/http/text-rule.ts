@@ -13,7 +13,7 @@ const LINE_BREAKS = /[\t\n\r]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why `value` breaks the text rule, or undefined when it is acceptable. */
-export function textProblem(value: string): string | undefined {
+function textProblem(value: string): string | undefined {
   if (LONE_SURROGATE.test(value)) return 'is not valid Unicode (lone surrogate)';
   const bad = FORBIDDEN.exec(value);
   if (bad) return `contains the control character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;

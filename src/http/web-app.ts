@@ -11,7 +11,7 @@ export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)
  * The page loads only its own hashed scripts and style sheet and talks only to this API: no inline
  * script or style element (Chart.js and Preact set styles through the CSSOM, which CSP allows).
  */
-export const WEB_CSP =
+const WEB_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data: blob:; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Paths that are never the application's, so an unknown one stays a problem+json 404. */

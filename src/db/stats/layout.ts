@@ -13,7 +13,7 @@ import { foldFunction, rebuildFunction } from './maintenance.js';
 
 /** The SQL of the fold and the rebuild the code expects installed. */
 export function statsLayoutSql(): { fold: string; rebuild: string } {
-  return { fold: foldFunction({ runningTotals: true }), rebuild: rebuildFunction({ runningTotals: true }) };
+  return { fold: foldFunction(), rebuild: rebuildFunction() };
 }
 
 /** SHA-256 (hex) of the layout: the aggregates' keys, counters and cubes, the fold and the rebuild. */
@@ -36,7 +36,7 @@ export async function checkStatsLayout(knex: Knex): Promise<void> {
   const found = installed ? `hash ${installed.hash}, installed by migrations/${installed.installed_by}` : 'none recorded';
   throw new StatsLayoutMismatch(
     `the statistics layout in the database (${found}) is not this kyso's (hash ${expected}): ` +
-      'src/stats changed the aggregate tables, the fold or the rebuild without a migration. ' +
+      'src/db/stats changed the aggregate tables, the fold or the rebuild without a migration. ' +
       'Add a migration that installs the new kyso_stats_fold() and kyso_stats_rebuild() as SQL literals, ' +
       "runs select kyso_stats_rebuild() and records the new hash in stats_layout (see migrations/008_stats_layout.ts); " +
       'until then kyso does not start, since its statistics would silently count with the old layout',

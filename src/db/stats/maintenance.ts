@@ -16,11 +16,6 @@ import { DIMENSIONS, HISTORY_TRANSITIONS, issuanceEvents, organizationEvents, tr
  * day p are then Y(year of p) + M(p), a row that is absent counting zero.
  */
 
-/** Whether the fold and the rebuild keep the running totals. */
-export interface MaintenanceOptions {
-  runningTotals: boolean;
-}
-
 /**
  * How an aggregate is written: `add` (the fold) adds a batch of events to existing rows, in one
  * statement, in key order so that concurrent transactions lock rows in the same order; `fill` (the
@@ -293,14 +288,13 @@ const REVOCATIONS = aggregateOf('stats_revocations', 'count');
 const SIGNING_ACCOUNTS = aggregateOf('stats_signing_accounts', 'count');
 
 /** The aggregate tables. */
-export const AGGREGATE_TABLES = Object.keys(AGGREGATES) as AggregateTable[];
+const AGGREGATE_TABLES = Object.keys(AGGREGATES) as AggregateTable[];
 
-/** The cubes of an aggregate that keep running totals, under `options`. */
-const runningTotalCubes = (a: Aggregate, options: MaintenanceOptions) => (options.runningTotals ? a.cubes.filter((c) => c.runningTotals) : []);
+/** The cubes of an aggregate that keep running totals. */
+const runningTotalCubes = (a: Aggregate) => a.cubes.filter((c) => c.runningTotals);
 
 /** Adds `events` to aggregate `a` (or fills it from them). */
-const write = (a: Aggregate, events: string, mode: Mode, options: MaintenanceOptions) =>
-  aggregate(a.table, a.keys, a.sums, events, mode, a.cubes, runningTotalCubes(a, options));
+const write = (a: Aggregate, events: string, mode: Mode) => aggregate(a.table, a.keys, a.sums, events, mode, a.cubes, runningTotalCubes(a));
 
 /** Revocations by reason among some transitions (relation). */
 const revocationEvents = (transitions: string) =>
@@ -324,7 +318,7 @@ const registerIssuers = (certificates: string) =>
  * `stats_pending` (by the triggers, in their writers' transactions) into the aggregates, one fold
  * at a time, registering the issuers it has not seen yet; returns how many queued rows it took.
  */
-export const foldFunction = (options: MaintenanceOptions) => {
+export const foldFunction = () => {
   const certificates = taken('certificates', 'certificate_id');
   const transitions = transitionsOf(taken('certificate_status_changes', 'status_change_id'));
   return `
@@ -348,11 +342,11 @@ export const foldFunction = (options: MaintenanceOptions) => {
       get diagnostics folded = row_count;
       if folded > 0 then
         ${registerIssuers(certificates)};
-        ${write(ISSUANCE, issuanceEvents(certificates), 'add', options)};
-        ${write(ORGANIZATION_ISSUANCE, organizationEvents(certificates), 'add', options)};
-        ${write(TRANSITIONS, transitionEvents(transitions), 'add', options)};
-        ${write(REVOCATIONS, revocationEvents(transitions), 'add', options)};
-        ${write(SIGNING_ACCOUNTS, signingAccountEvents(taken('signing_accounts', 'signing_account_id')), 'add', options)};
+        ${write(ISSUANCE, issuanceEvents(certificates), 'add')};
+        ${write(ORGANIZATION_ISSUANCE, organizationEvents(certificates), 'add')};
+        ${write(TRANSITIONS, transitionEvents(transitions), 'add')};
+        ${write(REVOCATIONS, revocationEvents(transitions), 'add')};
+        ${write(SIGNING_ACCOUNTS, signingAccountEvents(taken('signing_accounts', 'signing_account_id')), 'add')};
       end if;
       return folded;
     end $fn$`;
@@ -363,15 +357,15 @@ export const foldFunction = (options: MaintenanceOptions) => {
  * signing accounts (after a bulk load with triggers disabled, or to check the fold's arithmetic).
  * Issuer codes are kept.
  */
-export const rebuildFunction = (options: MaintenanceOptions) => `
+export const rebuildFunction = () => `
     create or replace function kyso_stats_rebuild() returns void language plpgsql as $fn$
     begin
       truncate stats_pending, ${AGGREGATE_TABLES.join(', ')};
       ${registerIssuers('certificates')};
-      ${write(ISSUANCE, issuanceEvents('certificates'), 'fill', options)};
-      ${write(TRANSITIONS, transitionEvents(HISTORY_TRANSITIONS), 'fill', options)};
-      ${write(ORGANIZATION_ISSUANCE, organizationEvents('certificates'), 'fill', options)};
-      ${write(REVOCATIONS, revocationEvents(HISTORY_TRANSITIONS), 'fill', options)};
-      ${write(SIGNING_ACCOUNTS, signingAccountEvents('signing_accounts'), 'fill', options)};
+      ${write(ISSUANCE, issuanceEvents('certificates'), 'fill')};
+      ${write(TRANSITIONS, transitionEvents(HISTORY_TRANSITIONS), 'fill')};
+      ${write(ORGANIZATION_ISSUANCE, organizationEvents('certificates'), 'fill')};
+      ${write(REVOCATIONS, revocationEvents(HISTORY_TRANSITIONS), 'fill')};
+      ${write(SIGNING_ACCOUNTS, signingAccountEvents('signing_accounts'), 'fill')};
     end $fn$`;
 

@@ -192,7 +192,7 @@ interface AggregateQuery {
  * the aggregate tables (migrations/006_stats_aggregates.ts); returns how many queued rows it
  * took, and the organizations' version, which moves whenever they change.
  */
-export async function foldPending(knex: Knex): Promise<{ folded: number; organizationsVersion: string }> {
+async function foldPending(knex: Knex): Promise<{ folded: number; organizationsVersion: string }> {
   const result = (await knex.raw('select kyso_stats_fold() as folded, (select version from organizations_version) as version')) as {
     rows: Array<{ folded: number; version: number | string }>;
   };
