@@ -1,5 +1,6 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { Refused } from '../errors.js';
+import { PIN_PATTERN } from '../keys/pin-key.js';
 
 // The credential rules of api.md "Auth" and "Certificates" (issue #13 item 8), in one place so the
 // user, password-change, reset, signing-account and PKCS#12 paths apply the same ones.
@@ -36,7 +37,7 @@ export function passwordProblem(password: string, username: string): string | un
  * not when one is presented, so accounts created before the rule keep working until changed.
  */
 export function pinProblem(pin: string): string | undefined {
-  if (!/^\d{6,8}$/.test(pin)) return 'must be 6 to 8 digits';
+  if (!PIN_PATTERN.test(pin)) return 'must be 6 to 8 digits';
   const digits = [...pin].map(Number);
   if (digits.every((d) => d === digits[0])) return 'must not be one digit repeated';
   for (const step of [1, 9]) {

@@ -100,6 +100,15 @@ export async function activeAccountUids(knex: Knex, userIds: string[], now: Date
     .select('a.user_id', 'c.uids');
 }
 
+/**
+ * Serializes the opening of signing accounts until `trx` ends (a transaction-scoped advisory
+ * lock): the check that a user holds one active account per identifier, made again under it, sees
+ * every account a concurrent opening stored.
+ */
+export async function lockAccountOpening(trx: Knex.Transaction): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(7215013)');
+}
+
 /** One account with its certificate facts (none for an id that is not a UUID); `forUpdate` row-locks it. */
 export async function findSigningAccount(knex: Knex, id: string, forUpdate = false): Promise<SigningAccountRecord | undefined> {
   if (!isUuid(id)) return undefined;
@@ -172,12 +181,11 @@ export async function recordPinFailure(
   return row;
 }
 
+/** The mutable fields of an account, some of them changed. */
+export type SigningAccountChanges = Partial<Pick<SigningAccountRow, 'wrapped_key' | 'kdf' | 'status' | 'failed_pin_attempts' | 'locked_at' | 'must_change_pin' | 'updated_at'>>;
+
 /** Updates an account's mutable fields. */
-export async function updateSigningAccount(
-  trx: Knex.Transaction,
-  id: string,
-  changes: Partial<Pick<SigningAccountRow, 'wrapped_key' | 'kdf' | 'status' | 'failed_pin_attempts' | 'locked_at' | 'must_change_pin' | 'updated_at'>>,
-): Promise<void> {
+export async function updateSigningAccount(trx: Knex.Transaction, id: string, changes: SigningAccountChanges): Promise<void> {
   await trx('signing_accounts')
     .where({ id })
     .update({

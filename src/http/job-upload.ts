@@ -3,15 +3,19 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Request } from 'express';
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { BadRequest, TooLarge, type DomainError } from '../errors.js';
 import type { StagedFile } from '../signing/jobs.js';
+import { drainThen, multipartParser } from './multipart.js';
 
 /** What a sign-job upload held: its `options` field and the files, already on disk. */
 export interface JobUpload {
   readonly options: string | undefined;
   readonly files: StagedFile[];
 }
+
+/** Largest `options` part. */
+const MAX_OPTIONS_BYTES = 64 * 1024;
 
 /**
  * Streams a multipart sign-job body to `dir` (busboy): each `documents` part to its own file, the
@@ -27,9 +31,10 @@ export function receiveJobUpload(req: Request, dir: string, limits: { maxFiles: 
     }
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: limits.maxFiles, fileSize: limits.maxBytes, fields: 4, fieldSize: 64 * 1024 }, defParamCharset: 'utf8' });
+      // One byte over each limit (multipartParser): a file cut at exactly maxBytes was taken whole.
+      parser = multipartParser(req, { files: limits.maxFiles, fileSize: limits.maxBytes + 1, fields: 4, fieldSize: MAX_OPTIONS_BYTES + 1 });
     } catch (err) {
-      reject(new BadRequest(`malformed multipart body: ${(err as Error).message}`));
+      reject(err as Error);
       return;
     }
     const files: StagedFile[] = [];
@@ -37,12 +42,14 @@ export function receiveJobUpload(req: Request, dir: string, limits: { maxFiles: 
     let options: string | undefined;
     let total = 0;
     let problem: DomainError | undefined;
+    let broken = false;
     const fail = (err: DomainError) => {
       problem ??= err;
     };
+    const settle = () => void Promise.all(writes).then(() => (problem ? reject(problem) : resolve({ options, files })));
     parser.on('field', (name, value, info) => {
       if (name !== 'options') fail(new BadRequest(`unexpected field "${name}": send "options" and "documents"`));
-      else if (info.valueTruncated) fail(new TooLarge('the "options" part is larger than 64 KB'));
+      else if (info.valueTruncated) fail(new TooLarge(`the "options" part is larger than ${MAX_OPTIONS_BYTES / 1024} KB`));
       else options = value;
     });
     parser.on('file', (name, stream, info) => {
@@ -53,6 +60,8 @@ export function receiveJobUpload(req: Request, dir: string, limits: { maxFiles: 
       }
       const file = { name: safeName(info.filename, files.length), path: path.join(dir, `${String(files.length).padStart(4, '0')}.pdf`) };
       files.push(file);
+      // Counts every file's bytes against the job's total; one file over maxBytes gets here too,
+      // busboy having passed it maxBytes + 1 bytes.
       const counter = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           total += chunk.length;
@@ -70,13 +79,13 @@ export function receiveJobUpload(req: Request, dir: string, limits: { maxFiles: 
     });
     parser.on('filesLimit', () => fail(new TooLarge(`a job takes at most ${limits.maxFiles} documents`)));
     parser.on('error', (err: Error) => {
+      broken = true;
       fail(new BadRequest(`malformed multipart body: ${err.message}`));
-      req.unpipe(parser);
-      req.resume();
-      void Promise.all(writes).then(() => reject(problem!));
+      drainThen(req, parser, settle);
     });
+    // After an error busboy closes too: the answer then waits for the rest of the body (drainThen).
     parser.on('close', () => {
-      void Promise.all(writes).then(() => (problem ? reject(problem) : resolve({ options, files })));
+      if (!broken) settle();
     });
     req.pipe(parser);
   });

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit, type AuditEvent } from '../audit/audit.js';
 import { requireRole } from '../auth/authorize.js';
+import { requireStrongPin } from '../auth/credentials.js';
 import { seesAllOrganizations, type Actor, type Principal } from '../auth/principal.js';
 import type { CertificateAuthorities } from '../ca/authorities.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
@@ -15,12 +16,14 @@ import {
   findSigningAccount,
   insertDelegates,
   insertSigningAccounts,
-  setAppearance,
   listSigningAccounts,
+  lockAccountOpening,
   recordPinFailure,
+  setAppearance,
   updateSigningAccount,
   type AccountHolder,
   type KeyAlgorithm,
+  type SigningAccountChanges,
   type SigningAccountRecord,
   type SigningAccountRow,
 } from '../db/signing-repo.js';
@@ -80,8 +83,6 @@ export interface SigningAccountView {
 export interface UnlockedAccount {
   readonly account: SigningAccountRecord;
   readonly signer: Signer;
-  /** The opened key, for re-wrapping under a new PIN. */
-  readonly key: OpenedAccountKey;
   readonly certificates: Buffer[];
 }
 
@@ -108,8 +109,8 @@ export class SigningAccountService {
 
   /**
    * Opens many accounts (officer, admin): rows that fail validation are reported, the others are
-   * provisioned together — keys and PIN wrapping in parallel outside the database, then all
-   * certificates issued and all accounts stored in one transaction.
+   * provisioned together — validated, then keys and PIN wrapping in parallel outside the database,
+   * then all certificates signed, and issued and stored with the accounts in one transaction.
    */
   async provision(
     actor: Actor,
@@ -129,7 +130,7 @@ export class SigningAccountService {
       try {
         if (row.cause) throw row.cause;
         const input = row.input!;
-        if (!PIN_PATTERN.test(input.pin)) throw new Refused('the PIN must be 6 to 8 digits', [{ path: 'pin', message: '6 to 8 digits' }]);
+        requireStrongPin(input.pin, 'pin');
         const isSigner = (userId: string | undefined) => {
           const user = userId ? users.get(userId) : undefined;
           return user?.role === 'signer' && user.organization_id === input.organizationId;
@@ -153,33 +154,36 @@ export class SigningAccountService {
     const now = this.clock.now();
     const duplicates = await this.duplicateAccounts(this.knex, candidates, now);
     for (const [index, cause] of duplicates) refuse(index, cause);
+    // The subject, profile and organization are checked before a row pays for a key. prepare checks
+    // the key against the key policy too, and the account's key does not exist yet: a public key
+    // of the algorithm the vault will generate stands in, and the plan takes the real one below.
+    const planned = candidates.flatMap(({ index, input }) => {
+      if (duplicates.has(index)) return [];
+      const keyAlgorithm = input.keyAlgorithm ?? 'ecdsa-p256';
+      try {
+        const plan = this.issuance.prepare(this.issueInput(input, STAND_IN_KEYS[keyAlgorithm]), organizations.get(input.organizationId));
+        return [{ index, input, keyAlgorithm, plan }];
+      } catch (err) {
+        refuse(index, err);
+        return [];
+      }
+    });
     // Key generation and PIN stretching are the cost (PIN_KDF_COST): scrypt runs on the thread pool.
-    const prepared = (
-      await Promise.all(
-        candidates.filter(({ index }) => !duplicates.has(index)).map(async ({ index, input }) => {
-          const keyAlgorithm = input.keyAlgorithm ?? 'ecdsa-p256';
-          const id = randomUUID();
-          const { publicKeyInfo, wrappedKey, kdf } = await this.vault.generateAccountKey(id, input.pin, keyAlgorithm);
-          try {
-            this.issuance.prepare(this.issueInput(input, publicKeyInfo), organizations.get(input.organizationId));
-          } catch (err) {
-            refuse(index, err);
-            return [];
-          }
-          return [{ index, input, id, keyAlgorithm, publicKeyInfo, wrappedKey, kdf }];
-        }),
-      )
-    ).flat();
+    const prepared = await Promise.all(
+      planned.map(async ({ plan, ...p }) => {
+        const id = randomUUID();
+        const { publicKeyInfo, wrappedKey, kdf } = await this.vault.generateAccountKey(id, p.input.pin, p.keyAlgorithm);
+        return { ...p, id, wrappedKey, kdf, plan: { ...plan, input: { ...plan.input, publicKeyInfo } } };
+      }),
+    );
     const views = new Map<number, SigningAccountView>();
     if (prepared.length) {
       // The certificates are signed before the transaction opens (no lock held while the CA signs;
       // on PGlite's single connection the CA refresh inside would wait for ever).
-      const signed = await this.issuance.sign(
-        prepared.map((p) => this.issuance.prepare(this.issueInput(p.input, p.publicKeyInfo), organizations.get(p.input.organizationId))),
-      );
+      const signed = await this.issuance.sign(prepared.map((p) => p.plan));
       await this.knex.transaction(async (trx) => {
         // Checked again under a lock: two calls for one holder racing each other open one account.
-        await trx.raw('select pg_advisory_xact_lock(7215013)');
+        await lockAccountOpening(trx);
         const [raced] = await this.duplicateAccounts(trx, prepared, now);
         if (raced) throw raced[1];
         const issued = await this.issuance.store(trx, actor, signed);
@@ -331,16 +335,21 @@ export class SigningAccountService {
     return account;
   }
 
-  /** Changes the PIN (the holder, with the current PIN): re-wraps the key under the new one. */
+  /**
+   * Changes the PIN (the holder, with the current PIN): re-wraps the key under the new one, which
+   * must be a strong PIN (pinProblem). The re-wrap (scrypt) runs once the current PIN opened the
+   * key, before the row is locked; openKey's check that the wrapped key did not change meanwhile
+   * lets only one of two concurrent changes write.
+   */
   async changePin(actor: Actor, id: string, pin: string, newPin: string): Promise<void> {
-    if (!PIN_PATTERN.test(newPin)) throw new Refused('the new PIN must be 6 to 8 digits', [{ path: 'newPin', message: '6 to 8 digits' }]);
+    requireStrongPin(newPin, 'newPin');
     if (newPin === pin) throw new Refused('the new PIN must differ from the current one', [{ path: 'newPin', message: 'same as the current PIN' }]);
     await this.openKey(actor, id, pin, { action: 'signing-account.pin-change' }, {
       allowExpired: true,
       pinChange: true,
-      write: async (unlocked, trx) => {
-        const { wrappedKey, kdf } = await unlocked.key.rewrap(newPin);
-        await updateSigningAccount(trx, id, { wrapped_key: wrappedKey, kdf, must_change_pin: false, updated_at: this.clock.now() });
+      changes: async (key) => {
+        const { wrappedKey, kdf } = await key.rewrap(newPin);
+        return { wrapped_key: wrappedKey, kdf, must_change_pin: false };
       },
     });
   }
@@ -366,8 +375,8 @@ export class SigningAccountService {
    * Opens the account's key with `pin` for its holder. Only the holder gets past the 404; a locked
    * account is a 423; a revoked, suspended or expired certificate a 409. A wrong PIN is counted
    * (the fifth locks the account) and audited before the 403. A right PIN commits `event` to the
-   * audit trail — with `write`'s changes, in the same transaction — before the key is handed out:
-   * the intent is on record before anything is signed, and the transaction stays short while
+   * audit trail — with the account's `changes`, in the same transaction — before the key is handed
+   * out: the intent is on record before anything is signed, and the transaction stays short while
    * 1,000 hashes are signed.
    */
   async openKey(
@@ -375,14 +384,20 @@ export class SigningAccountService {
     id: string,
     pin: string,
     event: Omit<AuditEvent, 'target'>,
-    options: { allowExpired?: boolean; pinChange?: boolean; write?: (unlocked: UnlockedAccount, trx: Knex.Transaction) => Promise<void> } = {},
+    options: {
+      allowExpired?: boolean;
+      pinChange?: boolean;
+      /** What to write to the account with `event`, worked out from the opened key before the transaction (a re-wrap). */
+      changes?: (key: OpenedAccountKey) => Promise<SigningAccountChanges>;
+    } = {},
   ): Promise<UnlockedAccount> {
     const account = await this.usable(actor.principal, id);
     if (account.status === 'locked') throw lockedError();
     if (account.must_change_pin && !options.pinChange) throw new PinChangeRequired();
     this.checkCertificate(account, options.allowExpired ?? false);
-    // The slow KDF runs outside the transaction; the outcome is recorded under the row lock.
+    // The slow KDF runs outside the transaction (a re-wrap's too); the outcome is recorded under the row lock.
     const key = PIN_PATTERN.test(pin) ? await this.vault.openAccountKey(id, pin, account.wrapped_key, account.kdf) : undefined;
+    const changes = key && options.changes ? await options.changes(key) : {};
     const outcome = await this.knex.transaction(async (trx) => {
       const current = await findSigningAccount(trx, id, true);
       if (!current || current.status === 'locked') return { kind: 'locked' as const };
@@ -398,10 +413,11 @@ export class SigningAccountService {
         await recordAudit(trx, this.clock, actor, events);
         return { kind: 'wrong-pin' as const, state };
       }
-      if (current.failed_pin_attempts > 0) await updateSigningAccount(trx, id, { failed_pin_attempts: 0, updated_at: now });
+      // A right PIN clears the count of earlier wrong ones.
+      const writes = { ...(current.failed_pin_attempts > 0 ? { failed_pin_attempts: 0 } : {}), ...changes };
+      if (Object.keys(writes).length) await updateSigningAccount(trx, id, { ...writes, updated_at: now });
       await recordAudit(trx, this.clock, actor, { ...event, target });
-      const unlocked: UnlockedAccount = { account: current, signer: key.signer, key, certificates: this.certificates(current) };
-      await options.write?.(unlocked, trx);
+      const unlocked: UnlockedAccount = { account: current, signer: key.signer, certificates: this.certificates(current) };
       return { kind: 'ok' as const, value: unlocked };
     });
     if (outcome.kind === 'ok') return outcome.value;
@@ -491,6 +507,21 @@ export class PinChangeRequired extends DomainError {
     super('the PIN set when the account was opened must be changed first (POST …/pin)');
   }
 }
+
+/**
+ * Public keys that stand in for an account's key while its subject is validated (`provision`):
+ * one of each algorithm the vault generates, so the key policy is checked for that algorithm.
+ * Nothing is ever signed for them.
+ */
+const STAND_IN_KEYS: Record<KeyAlgorithm, Buffer> = {
+  'ecdsa-p256': Buffer.from('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPRpafG2H8WT28Om40MFeTGWRE1743aXc0TgwTDOyV5aKjgQ+MbGH63Pd9ArJ9q6g1z7vmPeRR93TiMdKj8ZVlQ==', 'base64'),
+  'rsa-2048': Buffer.from(
+    'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqsRU0O5jXwm6WSp0VS3ee/RsXh+DRxpcLqZzJE3UVnBAgQocLnKekmRGb2QWjZHvXhBVjZ/EI4qmctmJ/TC6S4Be' +
+      'x4N6m3WbiVEqKoWyq9Tf2sLMdoO2Yt/PWHfXkiMMXB31hm9UBIqX5/4mo3O1CWwyN/7fme3dB82Lymo/Z5WC5hkd0aXB+HqiDSv2oUo0/jkvm0YPjwhpYP2V9ebPW4uFmYFt' +
+      'izaYFXP5peZjk7s8BejSqFM+K9gNbMcOrUpJMuKytYgzmXqYTz//7soZTN9pqeAwVAUhn4clmc9wm6j6RlsHFACtr4RB8FR6fnr3iTxhnTe7wd1HDVdRL5S4wQIDAQAB',
+    'base64',
+  ),
+};
 
 /** A UID as certificates store it (validateSubject trims it). */
 const normalizedUid = (uid: unknown) => String(uid).trim();

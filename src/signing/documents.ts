@@ -4,7 +4,7 @@ import type { Actor } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { Refused } from '../errors.js';
 import { attribute, CmsSignatureBuilder, CMS_OID, type UnsignedAttributes } from '../pki/cms.js';
-import type { PreparedPdfSignature, SignaturePlacement } from '../pki/pades.js';
+import type { PreparedPdfSignature, SignaturePlacement, ValidationData } from '../pki/pades.js';
 import type { SignatureAppearance } from '../pki/pdf-appearance.js';
 import { imprintRequest } from '../pki/tsp.js';
 import type { TimeStampAuthority } from '../tsa/tsa.js';
@@ -32,6 +32,12 @@ const PADES_CONTENTS_SIZE = 16_384;
 const JOB_CONTENTS_MARGIN = 256;
 /** A document time-stamp token: the TSA's signature and its chain (~3 KB). */
 const DOCUMENT_TIMESTAMP_SIZE = 8_192;
+/**
+ * How long a batch (B-LT, B-LTA) reuses the validation data it collected: the signer and the TSA
+ * are the same for every document. Well inside the hour an OCSP answer is valid (OCSP_VALIDITY_MS;
+ * kyso renews one after half of it), so a long job's last documents still carry current answers.
+ */
+const VALIDATION_DATA_REUSE_MS = 10 * 60_000;
 
 /** A document to sign with an account. */
 export interface SignDocumentInput {
@@ -102,7 +108,8 @@ export class DocumentSigningService {
     const unlocked = await this.accounts.openKey(actor, accountId, input.pin, event);
     const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
     const level = options.level ?? (input.timestamp ? 'B-T' : 'B-B');
-    return { document: await this.completePdf(prepared, await this.padesCms(prepared, builder, level), unlocked.certificates[0]!, level) };
+    const validationData = () => this.validation.collect(unlocked.certificates[0]!);
+    return { document: await this.completePdf(prepared, await this.padesCms(prepared, builder, level), level, validationData) };
   }
 
   /**
@@ -110,7 +117,8 @@ export class DocumentSigningService {
    * audited here, the appearance is built once, and the returned function signs one PDF at a time
    * with the key held in memory only as long as the caller keeps the function. The first document
    * gets the default /Contents hole; the others one sized to the largest CMS so far, and a CMS that
-   * outgrows it is made again in a default hole.
+   * outgrows it is made again in a default hole. B-LT and B-LTA collect the validation data with
+   * the first document and reuse it for VALIDATION_DATA_REUSE_MS.
    */
   async openPdfBatch(
     actor: Actor,
@@ -124,6 +132,19 @@ export class DocumentSigningService {
     const builder = new CmsSignatureBuilder(unlocked.signer, unlocked.certificates);
     const level = options.level ?? 'B-B';
     let largestCms = 0;
+    let collected: { at: number; data: Promise<ValidationData> } | undefined;
+    const validationData = () => {
+      const now = this.clock.now().getTime();
+      if (!collected || now - collected.at > VALIDATION_DATA_REUSE_MS) {
+        const data = this.validation.collect(unlocked.certificates[0]!);
+        collected = { at: now, data };
+        // A failed collection is not kept: the next document tries again.
+        data.catch(() => {
+          if (collected?.data === data) collected = undefined;
+        });
+      }
+      return collected.data;
+    };
     return async (pdf) => {
       const contentsSize = largestCms ? largestCms + JOB_CONTENTS_MARGIN : PADES_CONTENTS_SIZE;
       let prepared = await this.preparePdf(pdf, options, appearance, contentsSize);
@@ -134,7 +155,7 @@ export class DocumentSigningService {
         cms = await this.padesCms(prepared, builder, level);
         largestCms = Math.max(largestCms, cms.length);
       }
-      return this.completePdf(prepared, cms, unlocked.certificates[0]!, level);
+      return this.completePdf(prepared, cms, level, validationData);
     };
   }
 
@@ -168,15 +189,20 @@ export class DocumentSigningService {
 
   /**
    * Embeds `cms` in the prepared PDF; B-LT then appends the validation data of the signer and the
-   * TSA in a DSS; B-LTA then a document time-stamp over all of it.
+   * TSA in a DSS (asked of `validationData` only then); B-LTA then a document time-stamp over all of it.
    */
-  private async completePdf(prepared: PreparedPdfSignature, cms: Buffer, signerCertificate: Buffer, level: PadesLevel): Promise<Buffer> {
+  private async completePdf(
+    prepared: PreparedPdfSignature,
+    cms: Buffer,
+    level: PadesLevel,
+    validationData: () => Promise<ValidationData>,
+  ): Promise<Buffer> {
     const signed = prepared.embed(cms);
     if (level === 'B-B' || level === 'B-T') return signed;
     // The VRI key hashes the /Contents bytes as they are in the file: the CMS and its zero padding.
     const contents = Buffer.concat([cms, Buffer.alloc(prepared.contentsSize - cms.length)]);
     const { appendDss, prepareDocumentTimestamp } = await pades();
-    const withDss = await appendDss(signed, await this.validation.collect(signerCertificate), [contents]);
+    const withDss = await appendDss(signed, await validationData(), [contents]);
     if (level === 'B-LT') return withDss;
     const stamp = await prepareDocumentTimestamp(withDss, { contentsSize: DOCUMENT_TIMESTAMP_SIZE });
     return stamp.embed(await this.tsa.token(imprintRequest('sha256', stamp.digest('sha256'))));

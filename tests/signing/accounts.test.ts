@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as pkijs from 'pkijs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CMS_OID } from '../../src/pki/cms.js';
 import { toArrayBuffer } from '../../src/pki/engine.js';
 import { samplePdf } from '../pki/cms-fixtures.js';
@@ -126,6 +126,23 @@ describe('opening accounts', () => {
   it('refuses an empty batch (400) and a non-array body (400)', async () => {
     expect((await post(t, a.tokens.officer, '/api/v1/signing-accounts/batch', [])).status).toBe(400);
     expect((await post(t, a.tokens.officer, '/api/v1/signing-accounts/batch', { rows: [] })).status).toBe(400);
+  });
+
+  it('refuses a weak PIN in the service itself, for every caller (422), and generates no key for a row it refuses', async () => {
+    const service = t.kyso.services.signingAccounts;
+    const officer = { principal: { id: a.userIds.officer, username: 'officer-sa', role: 'officer' as const, organizationId: null }, ip: null };
+    const generate = vi.spyOn(service['vault'], 'generateAccountKey');
+    try {
+      const results = await service.provision(officer, [{ input: { ...valid(), pin: '123456' } }, { input: { ...valid(), uid: 'CCCD:123' } }]);
+      expect(results.map((r) => r.error?.status)).toEqual([422, 422]);
+      expect(results[0]!.error).toMatchObject({ detail: 'the PIN must not be a run of consecutive digits', errors: [{ path: 'pin' }] });
+      // The malformed CCCD is refused by the issuance check, before the key and its PIN wrapping.
+      expect(generate).not.toHaveBeenCalled();
+    } finally {
+      generate.mockRestore();
+    }
+    const signer = { principal: { id: a.userIds.signer, username: 'signer-sa', role: 'signer' as const, organizationId: a.organizationId }, ip: null };
+    await expect(service.changePin(signer, account.id, PIN, '000000')).rejects.toMatchObject({ status: 422, errors: [{ path: 'newPin' }] });
   });
 });
 

@@ -51,4 +51,34 @@ describe('a batch of PDFs under one key (sign jobs)', () => {
       expect(tmp.run('qpdf', ['--check', tmp.file(`batch-${i}.pdf`)]).ok).toBe(true);
     }
   });
+
+  it('collects the validation data (B-LT) once for the batch, again once it is 10 minutes old or after a failure', async () => {
+    const tsa = { token: async () => octetString(Buffer.alloc(1000, 0x55)) } as unknown as TimeStampAuthority;
+    const accounts = {
+      openKey: async () => ({ signer: pki.p256Signer, certificates: [pki.p256Der, pki.caDer] }),
+    } as unknown as SigningAccountService;
+    const outcomes = ['ok', 'ok', 'fail', 'ok'];
+    let collections = 0;
+    const validation = {
+      collect: async () => {
+        collections++;
+        if (outcomes.shift() === 'fail') throw new Error('the responder is down');
+        return { certificates: [pki.p256Der, pki.caDer], crls: [], ocsps: [] };
+      },
+    } as unknown as ValidationDataCollector;
+    const clock = fixedClock(new Date('2026-11-23T07:05:09Z'));
+    const service = new DocumentSigningService(accounts, tsa, clock, validation);
+    const signOne = await service.openPdfBatch({ principal: null, ip: null }, 'account', '802461', { level: 'B-LT' }, { action: 'test', details: {} });
+    const pdf = await samplePdf(false, 1);
+    for (let i = 0; i < 3; i++) expect((await signOne(pdf)).toString('latin1')).toMatch(/\/DSS \d+ 0 R/);
+    expect(collections).toBe(1);
+    clock.advance(10 * 60_000 + 1);
+    await signOne(pdf);
+    await signOne(pdf);
+    expect(collections).toBe(2);
+    clock.advance(10 * 60_000 + 1);
+    await expect(signOne(pdf)).rejects.toThrow('the responder is down');
+    await signOne(pdf);
+    expect(collections).toBe(4);
+  });
 });

@@ -1,8 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { requireStrongPin } from '../../auth/credentials.js';
 import { BadRequest, TooLarge } from '../../errors.js';
+import { PIN_PATTERN } from '../../keys/pin-key.js';
 import { subjectSchema } from '../../requests/schemas.js';
 import type { Services } from '../../services.js';
 import { ACCOUNT_CSV_COLUMNS, accountsFromCsv } from '../../signing/csv.js';
@@ -21,7 +21,7 @@ const MAX_MULTIPART_DOCUMENT = 100 * 1024 * 1024;
 /** Largest signature or seal image (api.md). */
 const MAX_APPEARANCE_IMAGE = 1024 * 1024;
 
-const pin = z.string().regex(/^\d{6,8}$/, '6 to 8 digits').describe('6–8 digits; a new PIN may not be one digit repeated or a run (123456, 876543)');
+const pin = z.string().regex(PIN_PATTERN, '6 to 8 digits').describe('6–8 digits; a new PIN may not be one digit repeated or a run (123456, 876543)');
 const accountInput = z.object({
   holder: z.enum(['individual', 'organization']).optional().describe('default individual'),
   userId: z.uuid().optional().describe('the holder of an individual account'),
@@ -101,17 +101,22 @@ function padesOptionsOf(body: Omit<z.infer<typeof jobOptions>, 'pin'>) {
   };
 }
 
+/** The `options` part of a multipart body, parsed (400 `missing` without one, 400 when it is not JSON). */
+function optionsPart(options: unknown, missing: string): unknown {
+  if (typeof options !== 'string') throw new BadRequest(missing, [{ path: 'options', message: 'required' }]);
+  try {
+    return JSON.parse(options);
+  } catch {
+    throw new BadRequest('the "options" part is not valid JSON', [{ path: 'options', message: 'not JSON' }]);
+  }
+}
+
 /** Multipart `sign`: the `options` part (JSON) becomes the body, the `document` part stays a file. */
 const signMultipart: RequestHandler[] = [
   multipartInMemory({ files: [{ name: 'document', maxBytes: MAX_MULTIPART_DOCUMENT }], fields: ['options'] }),
   (req, _res, next) => {
-    if (!req.is('multipart/form-data')) return next();
-    const options = (req.body as Record<string, unknown> | undefined)?.options;
-    if (typeof options !== 'string') return next(new BadRequest('the multipart body needs an "options" part (JSON)'));
-    try {
-      req.body = JSON.parse(options);
-    } catch {
-      return next(new BadRequest('the "options" part is not valid JSON'));
+    if (req.is('multipart/form-data')) {
+      req.body = optionsPart((req.body as Record<string, unknown> | undefined)?.options, 'the multipart body needs an "options" part (JSON)');
     }
     next();
   },
@@ -133,10 +138,7 @@ export function signingRoutes(route: RouteDefiner, services: Services): void {
       body: accountInput,
       response: accountView,
     },
-    async ({ body, actor }) => {
-      requireStrongPin(body.pin, 'pin');
-      return signingAccounts.create(actor, body);
-    },
+    async ({ body, actor }) => signingAccounts.create(actor, body),
   );
 
   route(
@@ -163,7 +165,7 @@ export function signingRoutes(route: RouteDefiner, services: Services): void {
       // The rows without their PINs identify the batch: a hash of a 6-digit PIN is no secret.
       const withoutPins = body.map((row: unknown) => (row && typeof row === 'object' ? { ...row, pin: undefined } : row));
       return idempotent(services.idempotency, { req, ...ctx }, async () => {
-        const items = await signingAccounts.provision(actor, parseEach(accountInput, body, 'row', (input) => requireStrongPin(input.pin, 'pin')));
+        const items = await signingAccounts.provision(actor, parseEach(accountInput, body, 'row'));
         return {
           results: items.map(({ index, id, status, result, error }) => ({
             index,
@@ -272,7 +274,6 @@ export function signingRoutes(route: RouteDefiner, services: Services): void {
       status: 204,
     },
     async ({ params, body, actor }) => {
-      requireStrongPin(body.newPin, 'newPin');
       await signingAccounts.changePin(actor, params.id, body.pin, body.newPin);
     },
   );
@@ -295,14 +296,7 @@ export function signingRoutes(route: RouteDefiner, services: Services): void {
       const staged = await signJobs.stage();
       try {
         const upload = await receiveJobUpload(req, staged.dir, { maxFiles: MAX_JOB_FILES, maxBytes: MAX_JOB_BYTES });
-        if (upload.options === undefined) throw new BadRequest('the job needs an "options" part (JSON with the pin)', [{ path: 'options', message: 'required' }]);
-        let json: unknown;
-        try {
-          json = JSON.parse(upload.options);
-        } catch {
-          throw new BadRequest('the "options" part is not valid JSON', [{ path: 'options', message: 'not JSON' }]);
-        }
-        const options = parseInput(jobOptions, json, 'options');
+        const options = parseInput(jobOptions, optionsPart(upload.options, 'the job needs an "options" part (JSON with the pin)'), 'options');
         return await signJobs.start(actor, params.id, staged.id, options.pin, padesOptionsOf(options), upload.files);
       } catch (err) {
         await signJobs.discard(staged.id);
