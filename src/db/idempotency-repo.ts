@@ -11,11 +11,21 @@ export interface IdempotencyRow {
 }
 
 /**
- * Records that (user, key) starts now, unless a row younger than `since` holds it already: true
- * when this call took the key. Rows older than `since` (of any user) are deleted first.
+ * Records that (user, key) starts now, unless a live row holds it already: true when this call
+ * took the key. Expired rows (of any user) are deleted first: answered ones created before
+ * `expired.answered`, unanswered ones (their request died) created before `expired.running`.
  */
-export async function claimIdempotencyKey(knex: Knex, row: Omit<IdempotencyRow, 'response'>, since: Date): Promise<boolean> {
-  await knex('idempotency_keys').where('created_at', '<', since).delete();
+export async function claimIdempotencyKey(
+  knex: Knex,
+  row: Omit<IdempotencyRow, 'response'>,
+  expired: { answered: Date; running: Date },
+): Promise<boolean> {
+  await knex('idempotency_keys')
+    .where('created_at', '<', expired.answered)
+    .orWhere((q) => {
+      void q.whereNull('response').where('created_at', '<', expired.running);
+    })
+    .delete();
   const inserted = await knex('idempotency_keys').insert({ ...row, response: null }).onConflict(['user_id', 'key']).ignore().returning('key');
   return inserted.length === 1;
 }
