@@ -13,6 +13,7 @@ import { toPem } from '../src/pki/pem.js';
 import { secureRandom } from '../src/pki/serial.js';
 import { foreignCa } from '../tests/support/foreign-ca.js';
 import { softHsmInstalled, softHsmToken } from '../tests/support/softhsm.js';
+import { issueCertificates } from '../tests/revocation/fixture.js';
 import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
 import { adminPoster } from './issuance.js';
 
@@ -73,7 +74,7 @@ async function issuanceAndOcsp(where: string, env: Record<string, string>, refer
     const seconds = await timed(async () => {
       for (let i = 0; i < CERTIFICATES; i += 500) {
         const inputs = Array.from({ length: 500 }, () => ({ holder: 'individual' as const, medium: 'token' as const, organizationId, subject: { commonName: 'Nguyễn Văn Đo', uid: 'CCCD:001099012345' }, publicKeyInfo }));
-        issued.push(...(await services.knex.transaction((trx) => services.issuance.issueManyInTransaction(trx, { principal: null, ip: null }, inputs))));
+        issued.push(...(await issueCertificates(services, inputs)));
       }
     });
     report(`issuance, CA key ${where} (in-process, batches of 500, stored)`, CERTIFICATES / seconds, reference);

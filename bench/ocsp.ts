@@ -14,6 +14,7 @@ import { OID } from '../src/pki/oids.js';
 import { toPem } from '../src/pki/pem.js';
 import { routeModules } from '../src/routes.js';
 import type { IssuedCertificate } from '../src/certificates/issuance.js';
+import { issueCertificates } from '../tests/revocation/fixture.js';
 import { opensslSpeed, report, startBenchKyso } from './support.js';
 
 const exec = promisify(execFile);
@@ -146,7 +147,7 @@ export async function run(): Promise<void> {
         subject: { commonName: 'Nguyễn Văn Đo', uid: 'CCCD:001099012345' },
         publicKeyInfo,
       }));
-      issued.push(...(await services.knex.transaction((trx) => services.issuance.issueManyInTransaction(trx, { principal: null, ip: null }, inputs))));
+      issued.push(...(await issueCertificates(services, inputs)));
     }
     const revokedAt = new Date();
     await services.knex.transaction(async (trx) => {

@@ -4,6 +4,7 @@ import { KeyObjectSigner } from '../src/pki/signer.js';
 import { conclude } from '../src/pki/verify/conclude.js';
 import { examineCms } from '../src/pki/verify/document.js';
 import { certificateFacts } from '../src/pki/verify/certificate-facts.js';
+import { issueCertificates } from '../tests/revocation/fixture.js';
 import { opensslSpeed, report, startBenchKyso, timed } from './support.js';
 
 const DISTINCT_SIGNERS = Number(process.env.BENCH_VERIFY_SIGNERS ?? 2000);
@@ -44,8 +45,7 @@ export async function run(): Promise<void> {
         subject: { commonName: `Giáo viên ${i + j}`, uid: `CCCD:${String(1e11 + i + j)}` },
         publicKeyInfo: signer.publicKeyInfo,
       }));
-      const { knex, issuance } = bench.kyso.services;
-      leaves.push(...(await knex.transaction((trx) => issuance.issueManyInTransaction(trx, { principal: null, ip: null }, inputs))).map((c) => c.der));
+      leaves.push(...(await issueCertificates(bench.kyso.services, inputs)).map((c) => c.der));
     }
     const now = new Date(); // after the certificates' notBefore
     const signatures: Buffer[] = [];

@@ -10,6 +10,7 @@ import {
   insertStatusChanges,
   listCertificates,
   lockCertificate,
+  takeWrappedKey,
   updateCertificate,
   type CertificateQuery,
   type CertificateRow,
@@ -153,9 +154,12 @@ export class CertificateService {
   }
 
   /**
-   * Delivers a `file` certificate's kyso-generated key as a password-protected PKCS#12, once: the
-   * wrapped key is erased in the same transaction, so a second call is a 409. Only agency users of
-   * the certificate's organization may take it (api.md "Certificates"): officers and admins may not
+   * Delivers a `file` certificate's kyso-generated key as a password-protected PKCS#12, once. The
+   * PKCS#12 (unwrap, password KDFs) is built from a plain read, with no transaction open; then a
+   * short one erases the wrapped key only if it is still there (`takeWrappedKey`) and records the
+   * audit event, so of two concurrent calls one gets the bundle and the other a 409, and a bundle
+   * built for a key another call took never leaves the process. Only agency users of the
+   * certificate's organization may take it (api.md "Certificates"): officers and admins may not
    * hold a subscriber's private key. The password is printable ASCII, 8–64 characters.
    */
   async deliverPkcs12(actor: Actor, serial: string, password: string): Promise<Buffer> {
@@ -163,22 +167,23 @@ export class CertificateService {
     const problem = pkcs12PasswordProblem(password);
     if (problem) throw new Refused(`the PKCS#12 password ${problem}`, [{ path: 'password', message: problem }]);
     const principal = actor.principal;
-    return this.knex.transaction(async (trx) => {
-      const found = await this.find(trx, principal, serial);
-      const row = (await lockCertificate(trx, found.id))!;
-      if (row.medium !== 'file') throw new Conflict(`certificate ${row.serial} is a ${row.medium} certificate: its key never left the holder`);
-      if (!row.wrapped_key || row.key_delivered_at) throw new Conflict(`the key of certificate ${row.serial} was already delivered; it is delivered once`);
-      if (row.status === 'revoked') throw new Conflict(`certificate ${row.serial} is revoked`);
-      const ca = row.issuer_ca_id ? this.authorities.all().find((a) => a.row.id === row.issuer_ca_id) : undefined;
-      const pkcs12 = this.vault.deliverFileKey(row.wrapped_key, row.id, {
-        certificates: [row.der, ...(ca ? this.authorities.chain(ca).map((a) => a.certificateDer) : [])],
-        password,
-        friendlyName: row.common_name ?? row.serial,
-      });
-      await updateCertificate(trx, row.id, { wrapped_key: null, key_delivered_at: this.clock.now() });
-      await recordAudit(trx, this.clock, actor, { action: 'certificate.pkcs12-deliver', target: { type: 'certificate', id: row.serial }, details: { subject: row.subject_dn } });
-      return pkcs12;
+    const row = await this.find(this.knex, principal, serial);
+    assertKeyDeliverable(row);
+    const ca = row.issuer_ca_id ? this.authorities.all().find((a) => a.row.id === row.issuer_ca_id) : undefined;
+    const pkcs12 = this.vault.deliverFileKey(row.wrapped_key, row.id, {
+      certificates: [row.der, ...(ca ? this.authorities.chain(ca).map((a) => a.certificateDer) : [])],
+      password,
+      friendlyName: row.common_name ?? row.serial,
     });
+    await this.knex.transaction(async (trx) => {
+      if (!(await takeWrappedKey(trx, row.id, this.clock.now()))) {
+        // Delivered or revoked since it was read: the 409 the row now calls for.
+        assertKeyDeliverable(await this.find(trx, principal, serial));
+        throw alreadyDelivered(row);
+      }
+      await recordAudit(trx, this.clock, actor, { action: 'certificate.pkcs12-deliver', target: { type: 'certificate', id: row.serial }, details: { subject: row.subject_dn } });
+    });
+    return pkcs12;
   }
 
   /** Revokes, suspends or resumes a certificate (officer, admin), audited, in one transaction. */
@@ -229,6 +234,16 @@ export function assertTransition(row: Pick<CertificateRow, 'status' | 'serial'>,
   if (to === 'suspended' && row.status !== 'active') throw new Conflict(`certificate ${row.serial} is ${row.status}; only an active certificate can be suspended`);
   if (to === 'active' && row.status !== 'suspended') throw new Conflict(`certificate ${row.serial} is ${row.status}; only a suspended certificate can be resumed`);
 }
+
+/** 409 unless the certificate is a `file` one, not revoked, whose key is still waiting for delivery. */
+function assertKeyDeliverable(row: CertificateRow): asserts row is CertificateRow & { wrapped_key: NonNullable<CertificateRow['wrapped_key']> } {
+  if (row.medium !== 'file') throw new Conflict(`certificate ${row.serial} is a ${row.medium} certificate: its key never left the holder`);
+  if (!row.wrapped_key || row.key_delivered_at) throw alreadyDelivered(row);
+  if (row.status === 'revoked') throw new Conflict(`certificate ${row.serial} is revoked`);
+}
+
+const alreadyDelivered = (row: Pick<CertificateRow, 'serial'>): Conflict =>
+  new Conflict(`the key of certificate ${row.serial} was already delivered; it is delivered once`);
 
 /** Lowercase hex without leading zeros, or undefined when `serial` is not hex (accepts `:` separators). */
 export function normalizeSerial(serial: string): string | undefined {

@@ -7,7 +7,7 @@ import { itemEvents } from '../audit/item-events.js';
 import type { Authority, CertificateAuthorities } from '../ca/authorities.js';
 import { caUrls } from '../ca/urls.js';
 import { insertCertificates, type CertificateRow } from '../db/certificates-repo.js';
-import { findOrganizations, type OrganizationRow } from '../db/organizations-repo.js';
+import type { OrganizationRow } from '../db/organizations-repo.js';
 import { NotFound, Refused } from '../errors.js';
 import type { GeneratedFileKey, KeyVault } from '../keys/vault.js';
 import { EndEntityEncoder } from '../pki/end-entity.js';
@@ -91,36 +91,14 @@ export class IssuanceService {
     return this.vault.generateFileKey();
   }
 
-  /** Validates, builds, audits, signs and stores one certificate inside the caller's transaction. */
-  async issueInTransaction(trx: Knex.Transaction, actor: Actor, input: IssueInput): Promise<IssuedCertificate> {
-    return (await this.issueManyInTransaction(trx, actor, [input]))[0]!;
-  }
-
-  /**
-   * Issues a batch inside the caller's transaction: one signing pass, multi-row inserts. Validation
-   * of every input happens before anything is written; the first invalid one throws (callers that
-   * want per-item results check each with `prepare` first).
-   */
-  async issueManyInTransaction(trx: Knex.Transaction, actor: Actor, inputs: IssueInput[]): Promise<IssuedCertificate[]> {
-    if (inputs.length === 0) return [];
-    const organizations = await findOrganizations(trx, [...new Set(inputs.map((i) => i.organizationId))]);
-    return this.issuePlannedInTransaction(trx, actor, inputs.map((input) => this.prepare(input, organizations.get(input.organizationId))));
-  }
-
-  /** Issues prepared plans inside the caller's transaction (sign, then audit and store), as `issueManyInTransaction`. */
-  async issuePlannedInTransaction(trx: Knex.Transaction, actor: Actor, plans: IssuancePlan[]): Promise<IssuedCertificate[]> {
-    return this.store(trx, actor, await this.sign(plans, trx));
-  }
-
   /**
    * Builds and signs the certificates of prepared plans without touching the database, so that no
    * transaction and no row lock is held while the CA signs. Nothing is issued until `store`
-   * commits: a signed certificate that is never stored never leaves the process. `db` is the
-   * caller's transaction when there is one (the CA list is checked through it).
+   * commits: a signed certificate that is never stored never leaves the process.
    */
-  async sign(plans: IssuancePlan[], db?: Knex): Promise<SignedCertificate[]> {
+  async sign(plans: IssuancePlan[]): Promise<SignedCertificate[]> {
     if (plans.length === 0) return [];
-    await this.authorities.refresh(db);
+    await this.authorities.refresh();
     const ca = this.authorities.issuing();
     const now = this.clock.now();
     const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);

@@ -96,15 +96,37 @@ export function lockCertificate(trx: Knex.Transaction, id: string): Promise<Cert
   return trx<CertificateRow>('certificates').where({ id }).forUpdate().first();
 }
 
+/**
+ * These certificates, locked for update in id order, so that two transactions locking several of
+ * the same never deadlock.
+ */
+export async function lockCertificates(trx: Knex.Transaction, ids: string[]): Promise<CertificateRow[]> {
+  if (ids.length === 0) return [];
+  return trx<CertificateRow>('certificates').whereIn('id', ids).orderBy('id').forUpdate().select('*');
+}
+
 /** Updates status fields of one certificate. */
 export async function updateCertificate(
   trx: Knex.Transaction,
   id: string,
-  patch: Partial<Pick<CertificateRow, 'status' | 'revoked_at' | 'revocation_reason' | 'suspended_at' | 'wrapped_key' | 'key_delivered_at'>>,
+  patch: Partial<Pick<CertificateRow, 'status' | 'revoked_at' | 'revocation_reason' | 'suspended_at'>>,
 ): Promise<void> {
-  await trx('certificates')
+  await trx('certificates').where({ id }).update(patch);
+}
+
+/**
+ * Records a `file` certificate's key as delivered and erases its wrapped key, only while the key is
+ * still there and the certificate is not revoked; true when this call took it. A concurrent
+ * delivery or revocation holds the row: this one waits, then finds it changed (one delivery).
+ */
+export async function takeWrappedKey(trx: Knex.Transaction, id: string, at: Date): Promise<boolean> {
+  const updated = await trx('certificates')
     .where({ id })
-    .update({ ...patch, ...(patch.wrapped_key !== undefined ? { wrapped_key: patch.wrapped_key ? JSON.stringify(patch.wrapped_key) : null } : {}) });
+    .whereNotNull('wrapped_key')
+    .whereNull('key_delivered_at')
+    .whereNot('status', 'revoked')
+    .update({ wrapped_key: null, key_delivered_at: at });
+  return updated === 1;
 }
 
 /** Stored certificates among these fingerprints or (issuer name hash, serial) pairs (arrays, not IN lists: one plan for any size). */
@@ -180,4 +202,13 @@ export function exportCertificatesPage(
     .select('certificates.*', 'organizations.code as organization_code');
   if (afterId) query.where('certificates.id', '>', afterId);
   return query;
+}
+
+/** How many certificates each CA issued, by CA id (CAs that issued none are absent): `kyso ca status`. */
+export async function countCertificatesByIssuerCa(knex: Knex): Promise<Map<string, number>> {
+  const rows: Array<{ issuer_ca_id: string; n: number }> = await knex('certificates')
+    .whereNotNull('issuer_ca_id')
+    .groupBy('issuer_ca_id')
+    .select('issuer_ca_id', knex.raw('count(*)::int as n'));
+  return new Map(rows.map((r) => [r.issuer_ca_id, r.n]));
 }

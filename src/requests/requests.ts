@@ -12,7 +12,7 @@ import { problemOf, type BatchItem, type ParsedItem } from '../shared/batch.js';
 import type { IssuancePlan, IssuanceService, IssueInput } from '../certificates/issuance.js';
 import { profileFor } from '../certificates/profiles.js';
 import { subjectAttributes, validateSubject } from '../certificates/subject.js';
-import type { CertificateRow } from '../db/certificates-repo.js';
+import { lockCertificates, type CertificateRow } from '../db/certificates-repo.js';
 import { findOrganizations, type OrganizationRow } from '../db/organizations-repo.js';
 import {
   claimRequests,
@@ -297,7 +297,9 @@ export class CertificateRequestService {
    * approval of the same request waits on its row, then finds it decided — exactly one
    * certificate), stores the certificates of those it decided, applies status changes and records
    * the audit events. No lock is held while the CA signs; a certificate signed for a request another
-   * approval took is never stored. One bad request never sinks the others.
+   * approval took is never stored, nor one for a change-info request whose certificate was revoked
+   * meanwhile or is superseded by an earlier request of the batch. One bad request never sinks the
+   * others.
    */
   async approveBatch(actor: Actor, ids: string[]): Promise<Array<BatchItem<ApprovalView> & { cause?: DomainError }>> {
     requireRole(actor.principal, 'officer', 'admin');
@@ -347,10 +349,15 @@ export class CertificateRequestService {
     }
 
     await this.knex.transaction(async (trx) => {
-      const claimed = await claimRequests(trx, issuing.map((i) => i.outcome.decision!));
+      // Every certificate this batch changes is locked first, in id order: two batches never deadlock.
+      const superseded = issuing.flatMap((i) => (i.supersede ? [i.supersede] : []));
+      const targets = await lockCertificates(trx, [...new Set([...superseded, ...changing.map((c) => c.target.id)])]);
+      await refuseStaleSupersessions(trx, issuing, new Map(targets.map((c) => [c.id, c])));
+      const claiming = issuing.filter((i) => !i.outcome.cause);
+      const claimed = await claimRequests(trx, claiming.map((i) => i.outcome.decision!));
       const stored = signed.filter((_, i) => claimed.has(issuing[i]!.outcome.row!.id));
       await this.issuance.storeRows(trx, stored);
-      for (const item of issuing) {
+      for (const item of claiming) {
         if (!claimed.has(item.outcome.row!.id)) {
           item.outcome.cause = await this.decidedMeanwhile(trx, item.outcome.row!);
           continue;
@@ -416,6 +423,34 @@ export class CertificateRequestService {
       await recordAudit(trx, this.clock, actor, itemEvents(`certificate-request.${status === 'rejected' ? 'reject' : 'cancel'}`, 'certificate-request', [decisionItem(row, null, reason)]));
       return toRequestView({ ...row, ...decision });
     });
+  }
+}
+
+/**
+ * Change-info requests revoke their target as superseded. Under the targets' locks (the caller's),
+ * each is checked again, on its own: a target revoked since it was read, or already superseded by
+ * an earlier change-info request of this batch, gives that request its 409, and its signed
+ * certificate is never stored. Their request rows are locked too, so a request decided meanwhile
+ * gives way to the next one for the same certificate rather than blocking it.
+ */
+async function refuseStaleSupersessions(
+  trx: Knex.Transaction,
+  issuing: ReadonlyArray<{ outcome: { row?: Omit<RequestRow, 'csr'>; cause?: DomainError }; supersede?: string }>,
+  targets: ReadonlyMap<string, CertificateRow>,
+): Promise<void> {
+  const superseding = issuing.filter((i) => i.supersede);
+  if (superseding.length === 0) return;
+  const requests = new Map((await lockRequests(trx, superseding.map((i) => i.outcome.row!.id))).map((r) => [r.id, r]));
+  const supersededBy = new Map<string, string>();
+  for (const { outcome, supersede } of superseding) {
+    const request = requests.get(outcome.row!.id) ?? outcome.row!;
+    const target = targets.get(supersede!);
+    const earlier = supersededBy.get(supersede!);
+    if (request.status !== 'submitted') outcome.cause = notSubmitted(request);
+    else if (!target) outcome.cause = new NotFound('certificate not found');
+    else if (target.status === 'revoked') outcome.cause = new Conflict(`certificate ${target.serial} is revoked`);
+    else if (earlier) outcome.cause = new Conflict(`certificate ${target.serial} is superseded by certificate request ${earlier} of this batch`);
+    else supersededBy.set(target.id, request.id);
   }
 }
 

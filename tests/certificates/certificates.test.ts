@@ -285,6 +285,24 @@ describe('file certificates and PKCS#12', () => {
     expect(stored.wrapped_key).toBeNull();
   });
 
+  it('delivers the key once to two calls at the same moment, and not after revocation', async () => {
+    const fileCertificate = async (commonName: string) => {
+      const req = await post('/api/v1/certificate-requests', a.tokens.agency, { kind: 'new', holder: 'organization', medium: 'file', organizationId: a.organizationId, subject: { commonName, uid: 'MST:0401234567' } });
+      return (await post(`/api/v1/certificate-requests/${req.body.id}/approve`, a.tokens.officer)).body.certificate.serial as string;
+    };
+    const serial = await fileCertificate('Sở Tư pháp Huế');
+    const both = await Promise.all([1, 2].map(() => post(`/api/v1/certificates/${serial}/pkcs12`, a.tokens.agency, { password: 'Mat khau an toan 2026' })));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    const delivered = await t.kyso.services.knex('audit_events').where({ action: 'certificate.pkcs12-deliver', target_id: serial }).count({ n: '*' });
+    expect(Number(delivered[0]!.n)).toBe(1);
+
+    const revoked = await fileCertificate('Sở Tư pháp Quảng Nam');
+    expect((await post(`/api/v1/certificates/${revoked}/revoke`, admin, { reason: 'keyCompromise' })).status).toBe(200);
+    const res = await post(`/api/v1/certificates/${revoked}/pkcs12`, a.tokens.agency, { password: 'Mat khau an toan 2026' });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toBe(`certificate ${revoked} is revoked`);
+  });
+
   it('has no PKCS#12 for a token certificate', async () => {
     const c = await issueToken(t, a.organizationId, a.tokens.agency, a.tokens.officer);
     expect((await post(`/api/v1/certificates/${c.serial}/pkcs12`, a.tokens.agency, { password: 'long enough password' })).status).toBe(409);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
 import { issueToken, makeCsr, openssl, tokenRequest } from './support.js';
 
@@ -379,6 +379,52 @@ describe('renew, change-info, revoke, suspend and resume requests', () => {
     expect((await cert(done.body.certificate.serial)).body.commonName).toBe('Nguyễn Thị Hường');
     expect((await cert(old.serial)).body).toMatchObject({ status: 'revoked', revocationReason: 'superseded' });
     expect((await submit(a.tokens.agency, { kind: 'renew', certificateSerial: old.serial })).status).toBe(409);
+  });
+
+  it('a batch with two change-info requests for one certificate issues the first, 409s the second, and issues the rest', async () => {
+    const old = await issueToken(t, a.organizationId, a.tokens.agency, a.tokens.officer);
+    const changeInfo = (commonName: string) => submit(a.tokens.agency, { kind: 'change-info', certificateSerial: old.serial, subject: { commonName, uid: 'CCCD:001203004567' } });
+    const first = await changeInfo('Nguyễn Thị Hường');
+    const second = await changeInfo('Nguyễn Thị Hưởng');
+    const fresh = await submit(a.tokens.agency, tokenRequest(a.organizationId, (await makeCsr()).pem));
+    const ids = [first.body.id, second.body.id, fresh.body.id];
+    const res = await t.http().post('/api/v1/certificate-requests/approve-batch').set(auth(a.tokens.officer)).send({ ids });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['issued', 'error', 'issued']);
+    expect(res.body.results[1].error.status).toBe(409);
+    expect(res.body.results[1].error.detail).toContain(`superseded by certificate request ${first.body.id}`);
+    expect((await cert(res.body.results[0].certificateSerial)).body.commonName).toBe('Nguyễn Thị Hường');
+    expect((await cert(old.serial)).body).toMatchObject({ status: 'revoked', revocationReason: 'superseded' });
+    // the second stays submitted, and the certificate signed for it was never stored
+    expect((await t.http().get(`/api/v1/certificate-requests/${second.body.id}`).set(auth(admin))).body.status).toBe('submitted');
+    expect(await t.kyso.services.knex('certificates').where({ request_id: second.body.id }).select('id')).toEqual([]);
+    expect((await approve(second.body.id)).status).toBe(409);
+  });
+
+  it('a change-info request whose certificate is revoked while the batch is signed gets its own 409', async () => {
+    const old = await issueToken(t, a.organizationId, a.tokens.agency, a.tokens.officer);
+    const req = await submit(a.tokens.agency, { kind: 'change-info', certificateSerial: old.serial, subject: { commonName: 'Nguyễn Thị Hường', uid: 'CCCD:001203004567' } });
+    const fresh = await submit(a.tokens.agency, tokenRequest(a.organizationId, (await makeCsr()).pem));
+    // The revocation lands after approval read the requests and their targets, before its transaction.
+    const { issuance } = t.kyso.services;
+    const sign = issuance.sign.bind(issuance);
+    const spy = vi.spyOn(issuance, 'sign').mockImplementationOnce(async (plans) => {
+      const revoked = await t.http().post(`/api/v1/certificates/${old.serial}/revoke`).set(auth(admin)).send({ reason: 'keyCompromise' });
+      expect(revoked.status).toBe(200);
+      return sign(plans);
+    });
+    try {
+      const res = await t.http().post('/api/v1/certificate-requests/approve-batch').set(auth(a.tokens.officer)).send({ ids: [req.body.id, fresh.body.id] });
+      expect(spy).toHaveBeenCalledOnce();
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['error', 'issued']);
+      expect(res.body.results[0].error).toMatchObject({ status: 409, detail: `certificate ${old.serial} is revoked` });
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await cert(old.serial)).body).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise' });
+    expect((await t.http().get(`/api/v1/certificate-requests/${req.body.id}`).set(auth(admin))).body.status).toBe('submitted');
+    expect(await t.kyso.services.knex('certificates').where({ request_id: req.body.id }).select('id')).toEqual([]);
   });
 
   it('revoke, suspend and resume through approved requests', async () => {
