@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import knexFactory from 'knex';
 import type { Config } from '../config.js';
-import { lockDataDir } from '../db/connect.js';
+import { lockDataDir, openDatabase } from '../db/connect.js';
+import { isEmptyDatabase } from '../db/schema-repo.js';
 import { CommandFailed } from './errors.js';
 
 const run = promisify(execFile);
@@ -41,12 +41,11 @@ export async function restore(config: Config, file: string): Promise<string> {
   const source = path.resolve(file);
   if (!existsSync(source)) throw new CommandFailed(`${source}: no such file`);
   if (config.databaseUrl) {
-    const knex = knexFactory({ client: 'pg', connection: config.databaseUrl, pool: { min: 0, max: 1 } });
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
-      const { rows } = await knex.raw("select count(*)::int as n from information_schema.tables where table_schema = 'public'");
-      if (rows[0].n > 0) throw new CommandFailed('the database named by DATABASE_URL is not empty: restore into a new, empty database');
+      if (!(await isEmptyDatabase(database.knex))) throw new CommandFailed('the database named by DATABASE_URL is not empty: restore into a new, empty database');
     } finally {
-      await knex.destroy();
+      await database.close();
     }
     await tool('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${config.databaseUrl}`, source]);
     return `PostgreSQL database restored from ${source}`;

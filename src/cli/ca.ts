@@ -1,14 +1,11 @@
+import { countCertificatesByIssuerCa } from '../db/certificates-repo.js';
 import { isTokenRef } from '../keys/vault.js';
 import type { CliContext } from './context.js';
 
 /** `kyso ca status`: one line per CA and service identity, the current issuing CA marked. */
 export async function caStatus(ctx: CliContext): Promise<string> {
   const { authorities, knex } = ctx.services;
-  const counts = new Map(
-    (await knex('certificates').whereNotNull('issuer_ca_id').groupBy('issuer_ca_id').select('issuer_ca_id', knex.raw('count(*)::int as n'))).map(
-      (r: { issuer_ca_id: string; n: number }) => [r.issuer_ca_id, r.n],
-    ),
-  );
+  const counts = await countCertificatesByIssuerCa(knex);
   const current = authorities.all().find((a) => a.kind === 'issuing') ? authorities.issuing() : undefined;
   const lines = authorities.all().map((a) => {
     const stored = a.row.wrapped_key;

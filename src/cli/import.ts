@@ -1,4 +1,4 @@
-import { createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { ImportInput } from '../certificates/import.js';
@@ -6,10 +6,10 @@ import { HOLDERS, MEDIA, type Holder, type Medium } from '../certificates/profil
 import { findOrganizationByCode } from '../db/organizations-repo.js';
 import { Conflict } from '../errors.js';
 import { toPem } from '../pki/pem.js';
-import { parseCsvRecords } from '../shared/csv.js';
+import { cell, parseCsvRecords } from '../shared/csv.js';
 import type { CliContext } from './context.js';
-import { cell } from '../shared/csv.js';
 import { UsageError } from './errors.js';
+import { openOutput } from './output.js';
 
 /** One certificate file to import and what to record about it. */
 interface ImportJob {
@@ -81,8 +81,8 @@ export function importJobs(source: string, options: { holder?: string; medium?: 
 export async function runImport(ctx: CliContext, jobs: ImportJob[], reportPath: string, showProgress: boolean): Promise<ImportSummary> {
   const actor = await ctx.actor();
   const summary: ImportSummary = { imported: 0, alreadyThere: 0, failed: 0 };
-  const report = createWriteStream(reportPath);
-  report.write('file,outcome,serial,message\n');
+  const report = await openOutput(reportPath);
+  await report.write('file,outcome,serial,message\n');
   const bar = showProgress ? new SingleBar({ format: 'import [{bar}] {value}/{total} files | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic) : undefined;
   bar?.start(jobs.length, 0);
   const organizations = new Map<string, string | undefined>();
@@ -121,12 +121,12 @@ export async function runImport(ctx: CliContext, jobs: ImportJob[], reportPath: 
           lines[i] = reportLine(job.name, 'failed', '', outcome.cause.message);
         }
       });
-      report.write(lines.join(''));
+      await report.write(lines.join(''));
       bar?.update(Math.min(jobs.length, start + batch.length));
     }
   } finally {
     bar?.stop();
-    await new Promise<void>((resolve, reject) => report.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await report.close();
   }
   return summary;
 }

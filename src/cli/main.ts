@@ -75,18 +75,20 @@ function program(): Command {
     .option('--report <file>', 'per-file report (CSV)', 'kyso-import-report.csv')
     .option('--no-progress', 'no progress bar')
     .action(
-      withKyso(async (ctx, source: string, options: { holder?: string; medium?: string; organization?: string; report: string; progress: boolean }) => {
+      async (source: string, options: { holder?: string; medium?: string; organization?: string; report: string; progress: boolean }, command: Command) => {
+        // Checked before the database is opened, so bad usage creates nothing (no pgdata/, no master.key).
         const jobs = importJobs(source, options);
-        const started = Date.now();
-        const summary = await runImport(ctx, jobs, options.report, options.progress && process.stderr.isTTY === true);
-        const seconds = (Date.now() - started) / 1000;
-        console.log(
-          `${jobs.length} files: ${summary.imported} imported, ${summary.alreadyThere} already there, ${summary.failed} failed ` +
-            `(${Math.round(jobs.length / Math.max(seconds, 0.001))} files/s); report: ${options.report}`,
-        );
-        if (summary.failed > 0) throw new CommandFailed(`${summary.failed} of ${jobs.length} files were not imported: see ${options.report}`);
-      }),
-      // validated before opening the database, so usage errors never wait for it
+        await inKyso(command, async (ctx) => {
+          const started = Date.now();
+          const summary = await runImport(ctx, jobs, options.report, options.progress && process.stderr.isTTY === true);
+          const seconds = (Date.now() - started) / 1000;
+          console.log(
+            `${jobs.length} files: ${summary.imported} imported, ${summary.alreadyThere} already there, ${summary.failed} failed ` +
+              `(${Math.round(jobs.length / Math.max(seconds, 0.001))} files/s); report: ${options.report}`,
+          );
+          if (summary.failed > 0) throw new CommandFailed(`${summary.failed} of ${jobs.length} files were not imported: see ${options.report}`);
+        });
+      },
     );
 
   const exportCommand = cli.command('export').description('export data');
@@ -147,18 +149,20 @@ function withConfig<A extends unknown[]>(action: (config: Config, ...args: A) =>
 
 /** Runs an action with kyso opened (database, vault, services), closing it afterwards. */
 function withKyso<A extends unknown[]>(action: (ctx: CliContext, ...args: A) => Promise<void>) {
-  return async (...args: A) => {
-    const cfg = config();
-    const command = args[args.length - 1] as Command;
-    const ctx = await openCli(cfg, createLogger(process.env.LOG_LEVEL ?? 'silent', process.stderr as never), {
-      as: command.optsWithGlobals().as as string,
-    });
-    try {
-      await action(ctx, ...args);
-    } finally {
-      await ctx.close();
-    }
-  };
+  return async (...args: A) => inKyso(args[args.length - 1] as Command, (ctx) => action(ctx, ...args));
+}
+
+/** Opens kyso for `command` (the user its --as names), runs `work`, and closes kyso. */
+async function inKyso(command: Command, work: (ctx: CliContext) => Promise<void>): Promise<void> {
+  const cfg = config();
+  const ctx = await openCli(cfg, createLogger(process.env.LOG_LEVEL ?? 'silent', process.stderr as never), {
+    as: command.optsWithGlobals().as as string,
+  });
+  try {
+    await work(ctx);
+  } finally {
+    await ctx.close();
+  }
 }
 
 /** A file the command reads; a missing one is a usage error. */

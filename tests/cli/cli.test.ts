@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
@@ -117,6 +117,31 @@ describe('the admin CLI', { timeout: 300_000 }, () => {
     const count = (readFileSync(pemFile, 'utf8').match(/BEGIN CERTIFICATE/g) ?? []).length;
     expect(pem.stdout.trim()).toBe(`${count} certificates written to ${pemFile}`);
     expect(count).toBe(rows.length - 1);
+  });
+
+  it('answers an output it cannot write with exit code 1 and one line, no stack trace', async () => {
+    const nowhere = path.join(work, 'no-such-folder');
+    const exported = await kyso(['export', 'certificates', '--format', 'csv', '--out', path.join(nowhere, 'x.csv')], env);
+    expect(exported).toMatchObject({ code: 1, stderr: `kyso: cannot write ${path.join(nowhere, 'x.csv')}: ENOENT: no such file or directory\n` });
+    const args = ['import', path.join(work, 'national'), '--holder', 'individual', '--medium', 'token', '--organization', organizationCode];
+    const imported = await kyso([...args, '--report', path.join(nowhere, 'r.csv')], env);
+    expect(imported).toMatchObject({ code: 1, stderr: `kyso: cannot write ${path.join(nowhere, 'r.csv')}: ENOENT: no such file or directory\n` });
+    expect(imported.stdout).toBe(''); // refused before importing anything
+    if (existsSync('/dev/full')) {
+      // opens, then every write fails: the error comes from the stream, not from opening it
+      const full = await kyso(['export', 'certificates', '--format', 'csv', '--out', '/dev/full'], env);
+      expect(full).toMatchObject({ code: 1, stderr: 'kyso: cannot write /dev/full: ENOSPC: no space left on device\n' });
+    }
+  });
+
+  it('checks the arguments of import before opening the database, so bad usage creates nothing', async () => {
+    const dataDir = mkdtempSync(path.join(work, 'fresh-'));
+    const fresh = { KYSO_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }; // embedded, no master key given: opening would create both
+    const noOptions = await kyso(['import', path.join(work, 'national')], fresh);
+    expect(noOptions).toMatchObject({ code: 2, stderr: 'kyso: importing a folder needs --holder, --medium, --organization\n' });
+    const noSource = await kyso(['import', path.join(work, 'nope')], fresh);
+    expect(noSource.code).toBe(2);
+    expect(readdirSync(dataDir)).toEqual([]); // no pgdata/, no master.key
   });
 
   it('resets a password (the old one stops working) and verifies the audit trail', async () => {
