@@ -200,10 +200,20 @@ export class IssuanceService {
    * and decides the subject DN; throws the 422 (or 404) issuance would throw, without writing.
    */
   prepare(input: IssueInput, organization: OrganizationRow | undefined): IssuancePlan {
+    const plan = this.prepareBeforeKey(input, organization);
+    checkKey(input.publicKeyInfo);
+    return { ...plan, input };
+  }
+
+  /**
+   * What `prepare` checks but the key, for a certificate whose key kyso generates afterwards (a
+   * signing account's: the vault makes keys the policy accepts), so that a refused input costs no
+   * key; the plan is complete once the key is set in its `input`.
+   */
+  prepareBeforeKey<T extends Omit<IssueInput, 'publicKeyInfo'>>(input: T, organization: OrganizationRow | undefined): Omit<IssuancePlan, 'input'> & { input: T } {
     if (!organization) throw new NotFound('organization not found');
     const subject = validateSubject(input.holder, input.subject);
     const profile = profileFor(input.holder, input.profile);
-    checkKey(input.publicKeyInfo);
     if (input.medium === 'file' && !input.generatedKey) throw new Refused('a file certificate needs the key kyso generated for it');
     if (input.medium !== 'file' && input.generatedKey) throw new Refused('only file certificates carry a kyso-generated key');
     const attributes = subjectAttributes(subject, organization);

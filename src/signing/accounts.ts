@@ -154,14 +154,12 @@ export class SigningAccountService {
     const now = this.clock.now();
     const duplicates = await this.duplicateAccounts(this.knex, candidates, now);
     for (const [index, cause] of duplicates) refuse(index, cause);
-    // The subject, profile and organization are checked before a row pays for a key. prepare checks
-    // the key against the key policy too, and the account's key does not exist yet: a public key
-    // of the algorithm the vault will generate stands in, and the plan takes the real one below.
+    // The subject, profile and organization are checked before a row pays for a key.
     const planned = candidates.flatMap(({ index, input }) => {
       if (duplicates.has(index)) return [];
       const keyAlgorithm = input.keyAlgorithm ?? 'ecdsa-p256';
       try {
-        const plan = this.issuance.prepare(this.issueInput(input, STAND_IN_KEYS[keyAlgorithm]), organizations.get(input.organizationId));
+        const plan = this.issuance.prepareBeforeKey(this.issueInput(input), organizations.get(input.organizationId));
         return [{ index, input, keyAlgorithm, plan }];
       } catch (err) {
         refuse(index, err);
@@ -488,13 +486,12 @@ export class SigningAccountService {
     return refused;
   }
 
-  private issueInput(input: SigningAccountInput, publicKeyInfo: Uint8Array) {
+  private issueInput(input: SigningAccountInput) {
     return {
       holder: input.holder ?? 'individual',
       medium: 'remote' as const,
       organizationId: input.organizationId,
       subject: { commonName: input.commonName, uid: input.uid },
-      publicKeyInfo,
     };
   }
 }
@@ -507,21 +504,6 @@ export class PinChangeRequired extends DomainError {
     super('the PIN set when the account was opened must be changed first (POST …/pin)');
   }
 }
-
-/**
- * Public keys that stand in for an account's key while its subject is validated (`provision`):
- * one of each algorithm the vault generates, so the key policy is checked for that algorithm.
- * Nothing is ever signed for them.
- */
-const STAND_IN_KEYS: Record<KeyAlgorithm, Buffer> = {
-  'ecdsa-p256': Buffer.from('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPRpafG2H8WT28Om40MFeTGWRE1743aXc0TgwTDOyV5aKjgQ+MbGH63Pd9ArJ9q6g1z7vmPeRR93TiMdKj8ZVlQ==', 'base64'),
-  'rsa-2048': Buffer.from(
-    'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqsRU0O5jXwm6WSp0VS3ee/RsXh+DRxpcLqZzJE3UVnBAgQocLnKekmRGb2QWjZHvXhBVjZ/EI4qmctmJ/TC6S4Be' +
-      'x4N6m3WbiVEqKoWyq9Tf2sLMdoO2Yt/PWHfXkiMMXB31hm9UBIqX5/4mo3O1CWwyN/7fme3dB82Lymo/Z5WC5hkd0aXB+HqiDSv2oUo0/jkvm0YPjwhpYP2V9ebPW4uFmYFt' +
-      'izaYFXP5peZjk7s8BejSqFM+K9gNbMcOrUpJMuKytYgzmXqYTz//7soZTN9pqeAwVAUhn4clmc9wm6j6RlsHFACtr4RB8FR6fnr3iTxhnTe7wd1HDVdRL5S4wQIDAQAB',
-    'base64',
-  ),
-};
 
 /** A UID as certificates store it (validateSubject trims it). */
 const normalizedUid = (uid: unknown) => String(uid).trim();
