@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { CRL_REASON_CODES } from './crl.js';
-import { serialBytes } from './certificate.js';
 import { bitString, explicit, generalizedTime, oid, octetString, sequence, tlv, unsignedInteger } from './der.js';
 import { children, childrenOf, content, DerError, expectTag, raw, readWhole, type Tlv } from './der-reader.js';
 import { encodeExtension, keyIdentifier, subjectPublicKeyBits } from './extensions.js';
@@ -224,26 +223,35 @@ export function encodeOcspError(status: (typeof OcspResponseStatus)[keyof typeof
   return sequence(tlv(0x0a, Buffer.from([status])));
 }
 
-/** The CertID issuer hashes of a CA for one hash algorithm (RFC 6960 §4.1.1). */
+/**
+ * The CertID issuer hashes of a CA for one hash algorithm (RFC 6960 §4.1.1). SHA-224 is among them
+ * because the verifier matches the CertIDs other PKIs' responders answer with.
+ */
 export function issuerHashes(
-  hash: CertIdHash,
-  subjectDer: Uint8Array,
+  hash: CertIdHash | 'sha224',
+  issuerName: Uint8Array,
   publicKeyInfo: Uint8Array,
 ): { nameHash: Buffer; keyHash: Buffer } {
   return {
-    nameHash: createHash(hash).update(subjectDer).digest(),
+    nameHash: createHash(hash).update(issuerName).digest(),
     keyHash: createHash(hash).update(subjectPublicKeyBits(publicKeyInfo)).digest(),
   };
 }
 
 /**
- * A DER OCSPRequest (RFC 6960 §4.1.1) for one certificate, its CertID hashed with SHA-1 as RFC 5019
- * clients send it, without nonce: what a signer asks its own responder for the PDF's DSS.
+ * A DER OCSPRequest (RFC 6960 §4.1.1) for the certificate with serial `serialBytes` (its magnitude),
+ * issued under the name `issuerName` (DER) by the key `issuerPublicKeyInfo` (DER SPKI): one CertID
+ * hashed with SHA-1 as RFC 5019 clients send it and responders' caches expect, without nonce.
  */
-export function encodeOcspRequest(certificateDer: Uint8Array, issuerDer: Uint8Array): Buffer {
-  const cert = readCertificate(certificateDer);
-  const issuer = readCertificate(issuerDer);
-  const { nameHash, keyHash } = issuerHashes('sha1', issuer.subjectDer, issuer.publicKeyInfo);
-  const certId = sequence(sequence(oid(OID.sha1), tlv(0x05)), octetString(nameHash), octetString(keyHash), unsignedInteger(serialBytes(cert.serial)));
+export function ocspRequest(serialBytes: Uint8Array, issuerName: Uint8Array, issuerPublicKeyInfo: Uint8Array): Buffer {
+  const { nameHash, keyHash } = issuerHashes('sha1', issuerName, issuerPublicKeyInfo);
+  const certId = sequence(sequence(oid(OID.sha1), tlv(0x05)), octetString(nameHash), octetString(keyHash), unsignedInteger(serialBytes));
+  // OCSPRequest { TBSRequest { requestList SEQUENCE OF Request { reqCert } } }
   return sequence(sequence(sequence(sequence(certId))));
+}
+
+/** `ocspRequest` for a certificate and its issuer given as DER: what a signer asks its own responder for the PDF's DSS. */
+export function encodeOcspRequest(certificateDer: Uint8Array, issuerDer: Uint8Array): Buffer {
+  const issuer = readCertificate(issuerDer);
+  return ocspRequest(readCertificate(certificateDer).serialBytes, issuer.subjectDer, issuer.publicKeyInfo);
 }

@@ -60,7 +60,7 @@ export interface PdfSignatureOptions {
 const BYTE_RANGE_WIDTH = 60;
 
 /** Reads a PDF for signing: a PDF header, readable by pdf-lib, not encrypted, with pages. */
-export async function loadPdf(pdf: Uint8Array): Promise<{ original: Buffer; doc: PDFDocument }> {
+async function loadPdf(pdf: Uint8Array): Promise<{ original: Buffer; doc: PDFDocument }> {
   const original = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
   if (!original.subarray(0, 1024).includes('%PDF-')) throw new PdfError('the document is not a PDF');
   let doc: PDFDocument;

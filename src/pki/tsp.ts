@@ -55,7 +55,7 @@ export interface TimeStampRequest {
 }
 
 /** Parses a DER TimeStampReq; throws TimeStampRequestError for what must be rejected. */
-export function parseTimeStampRequest(der: Uint8Array, policy: string = KYSO_TSA_POLICY): TimeStampRequest {
+function parseTimeStampRequest(der: Uint8Array, policy: string = KYSO_TSA_POLICY): TimeStampRequest {
   ensurePkijsEngine();
   const asn1 = asn1js.fromBER(toArrayBuffer(der));
   if (asn1.offset === -1 || asn1.offset !== der.length) {
@@ -101,7 +101,7 @@ export interface TstInfoFields {
 }
 
 /** DER TSTInfo: policy, imprint, serial, genTime (whole seconds, accuracy ±1 s), nonce, tsa name. */
-export function encodeTstInfo(request: TimeStampRequest, fields: TstInfoFields): Buffer {
+function encodeTstInfo(request: TimeStampRequest, fields: TstInfoFields): Buffer {
   return sequence(
     integer(1),
     oid(fields.policy ?? KYSO_TSA_POLICY),
@@ -115,12 +115,12 @@ export function encodeTstInfo(request: TimeStampRequest, fields: TstInfoFields):
 }
 
 /** A `granted` TimeStampResp carrying `token` (a DER ContentInfo). */
-export function grantedResponse(token: Uint8Array): Buffer {
+function grantedResponse(token: Uint8Array): Buffer {
   return sequence(sequence(integer(0)), token);
 }
 
 /** A `rejection` TimeStampResp with a reason for humans and the PKIFailureInfo bit for machines. */
-export function rejectionResponse(failure: FailureReason, text: string): Buffer {
+function rejectionResponse(failure: FailureReason, text: string): Buffer {
   const statusString = sequence(utf8String(text));
   return sequence(sequence(integer(2), statusString, keyUsageValue([FailureInfo[failure]])));
 }

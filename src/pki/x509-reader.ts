@@ -27,7 +27,9 @@ import { derFromPemOrDer } from './pem.js';
 /**
  * kyso's one certificate reader: imports, trust anchors, CA operations, OCSP and CMS building read
  * certificates through `readCertificate`, and the verifier builds its cached facts
- * (pki/verify/certificate-facts.ts) on it. pkijs builds certificates (certificate.ts) but never reads them.
+ * (pki/verify/certificate-facts.ts) on it. pkijs builds certificates (certificate.ts) and still
+ * reads in two places: the pkijs reference CMS builder (`buildSignedDataReference` in cms.ts, which
+ * tests hold the fast builder to) parses its certificates, and `decodeName` (name.ts) reads Names.
  */
 
 /** The fields of an X.509 certificate kyso stores or checks, read without pkijs. */

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import { ocspRequest } from '../pki/ocsp.js';
 import type { CertificateFacts } from '../pki/verify/certificate-facts.js';
 import {
   crlStatus,
-  ocspRequestFor,
   ocspStatus,
   parseCrl,
   UnusableRevocationData,
@@ -66,7 +66,7 @@ export class RevocationFetcher {
     const problems: string[] = [];
     const usable = (urls: readonly string[] | undefined) => (urls ?? []).filter((url) => this.fetchable(url, problems));
     for (const url of usable(cert.ocspUrls)) {
-      const request = ocspRequestFor(cert, issuer);
+      const request = ocspRequest(cert.serialBytes, cert.issuerDer, issuer.publicKeyInfo);
       const der = await this.cached(this.ocsp, `${url} ${request.toString('base64')}`, () => this.post(url, request), (body) => ({ value: body, until: this.until(undefined) }));
       if (!der.value) {
         problems.push(`OCSP ${url}: ${der.problem}`);

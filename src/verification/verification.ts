@@ -17,7 +17,7 @@ import {
   type VerificationReport,
 } from '../pki/verify/document.js';
 import type { Examination, VerificationContext } from '../pki/verify/examine.js';
-import { extractPdfSignatures, isPdf } from '../pki/verify/pdf.js';
+import { extractPdfSignatures, isPdf, revisionEnd, type PdfSignature } from '../pki/verify/pdf.js';
 import type { PdfStructure } from '../pki/verify/pdf-structure.js';
 import type { StatusChanges } from '../revocation/status.js';
 import type { RevocationFetcher } from './revocation-fetcher.js';
@@ -57,18 +57,14 @@ export class VerificationService {
     this.refresh();
     if (now.getTime() - this.anchorsLoadedAt >= ANCHORS_REUSE_MS) await this.reloadAnchors(now.getTime());
     let context = this.context(now);
-    // A PDF's fields, DSS and revisions, read once (pdf-lib) for every examination below.
-    const signedEnds = (pdf: Buffer) => extractPdfSignatures(pdf).map((s) => s.byteRange[2] + s.byteRange[3]);
-    // pdf-lib loads with the first PDF, not at start-up (issue #12).
-    const analysePdf = async (pdf: Buffer) => (await import('../pki/verify/pdf-structure.js')).analysePdf(pdf, signedEnds(pdf));
-    const structure = document && !signature && isPdf(document) ? await analysePdf(document) : undefined;
-    let examined = this.examine(document, signature, context, structure);
+    const pdf = document && !signature && isPdf(document) ? await readPdf(document) : undefined;
+    let examined = this.examine(document, signature, context, pdf);
 
     // Trust anchors are cached; one added since shows here, when a chain is missing.
     const noChain = examined.signatures.some(({ exam }) => exam.findings.some((f) => f.subIndication === 'NO_CERTIFICATE_CHAIN_FOUND'));
     if (noChain && (await this.reloadAnchors(now.getTime()))) {
       context = this.context(now);
-      examined = this.examine(document, signature, context, structure);
+      examined = this.examine(document, signature, context, pdf);
     }
 
     // A CMS may leave out the signer's certificate (openssl cms -nocerts): kyso may hold it.
@@ -81,7 +77,7 @@ export class VerificationService {
       const stored = readable((await certificatesByIssuerSerial(this.knex, missing)).map((row) => row.der));
       if (stored.length) {
         context = { ...context, known: [...context.known, ...stored] };
-        examined = this.examine(document, signature, context, structure);
+        examined = this.examine(document, signature, context, pdf);
       }
     }
 
@@ -130,16 +126,15 @@ export class VerificationService {
     return { unavailable: fetched.problems };
   }
 
-  private examine(document: Buffer | undefined, signature: Buffer | undefined, context: VerificationContext, structure?: PdfStructure): DocumentExamination {
+  private examine(document: Buffer | undefined, signature: Buffer | undefined, context: VerificationContext, pdf?: ReadPdf): DocumentExamination {
     if (signature) {
       const der = derFromPemOrDer(signature, ['CMS', 'PKCS7']);
       if (!der) throw new BadRequest('the signature is neither DER nor PEM');
       return examineCms(der, document, context);
     }
-    if (isPdf(document!)) {
-      // Certificates in the DSS (PAdES-B-LT) help build chains, like those inside the signatures.
-      const dss = structure?.dss ? readable(structure.dss.certificates) : [];
-      return examinePdf(document!, dss.length ? { ...context, known: [...context.known, ...dss] } : context, structure);
+    if (pdf) {
+      const { dssCertificates: dss } = pdf;
+      return examinePdf(pdf.signatures, dss.length ? { ...context, known: [...context.known, ...dss] } : context, pdf.structure);
     }
     // An enveloping CMS sent alone is its own document.
     if (document![0] === 0x30) return examineCms(document!, undefined, context);
@@ -207,6 +202,23 @@ export class VerificationService {
     }
     return byFingerprint(cached);
   }
+}
+
+/** A PDF sent alone, read once for every examination of it: its signatures, and its fields, DSS and revisions (pdf-lib). */
+interface ReadPdf {
+  readonly signatures: PdfSignature[];
+  readonly structure?: PdfStructure;
+  /** Certificates in the DSS (PAdES-B-LT): they help build chains, like those inside the signatures. */
+  readonly dssCertificates: CertificateFacts[];
+}
+
+async function readPdf(pdf: Buffer): Promise<ReadPdf> {
+  const signatures = extractPdfSignatures(pdf);
+  if (signatures.length === 0) return { signatures, dssCertificates: [] };
+  // pdf-lib loads with the first signed PDF, not at start-up (issue #12).
+  const { analysePdf } = await import('../pki/verify/pdf-structure.js');
+  const structure = await analysePdf(pdf, signatures.map(revisionEnd));
+  return { signatures, ...(structure ? { structure } : {}), dssCertificates: readable(structure?.dss?.certificates ?? []) };
 }
 
 /**

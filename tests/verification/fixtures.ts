@@ -213,3 +213,24 @@ export function verifyJson(t: TestKyso, parts: { document?: Buffer; signature?: 
       ...(parts.signature ? { signature: parts.signature.toString('base64') } : {}),
     });
 }
+
+/** Deterministic corruptions of `input` (random bytes, truncation, lying lengths), so a failure can be replayed. */
+export function* mutations(input: Buffer, count: number): Generator<Buffer> {
+  let seed = 0x2545f491;
+  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0), seed);
+  for (let i = 0; i < count; i++) {
+    const copy = Buffer.from(input);
+    switch (i % 3) {
+      case 0:
+        for (let n = 0; n < 1 + (next() % 4); n++) copy[next() % copy.length] = next() & 0xff;
+        yield copy;
+        break;
+      case 1:
+        yield copy.subarray(0, next() % copy.length);
+        break;
+      default:
+        copy[next() % copy.length] = [0x80, 0x84, 0xff, 0x00][next() % 4]!;
+        yield copy;
+    }
+  }
+}

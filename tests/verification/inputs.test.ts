@@ -1,9 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificateFacts } from '../../src/pki/verify/certificate-facts.js';
 import { startTestKyso, type TestKyso } from '../support/kyso.js';
 import { scratch, type Scratch } from '../support/scratch.js';
-import { kysoSigner, opensslSign, verifyJson } from './fixtures.js';
+import { externalPki, insertTrustAnchor, kysoSigner, mutations, opensslSign, verifyJson } from './fixtures.js';
 import { addSignature, unsignedPdf } from './pdf-fixture.js';
+import { malformedRevocationData, signedCrl, withRevocationData } from './revocation-fixtures.js';
 
 const DOCUMENT = Buffer.from('Bảng điểm học kỳ I\n', 'utf8');
 
@@ -23,27 +25,6 @@ afterAll(async () => {
   tmp?.remove();
   await t?.close();
 });
-
-/** Deterministic corruptions of `input` (random bytes, truncation, lying lengths), so a failure can be replayed. */
-function* mutations(input: Buffer, count: number): Generator<Buffer> {
-  let seed = 0x2545f491;
-  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0), seed);
-  for (let i = 0; i < count; i++) {
-    const copy = Buffer.from(input);
-    switch (i % 3) {
-      case 0:
-        for (let n = 0; n < 1 + (next() % 4); n++) copy[next() % copy.length] = next() & 0xff;
-        yield copy;
-        break;
-      case 1:
-        yield copy.subarray(0, next() % copy.length);
-        break;
-      default:
-        copy[next() % copy.length] = [0x80, 0x84, 0xff, 0x00][next() % 4]!;
-        yield copy;
-    }
-  }
-}
 
 describe('bad input', () => {
   it('is a 400 problem for a request without a document or signature, or with values that are not base64', async () => {
@@ -83,6 +64,28 @@ describe('bad input', () => {
       const res = await verifyJson(t, { document });
       expect(res.status, document.toString('base64').slice(0, 100)).toBeLessThan(500);
     }
+  });
+
+  it('finds malformed revocation data in a CMS unusable — an answer, not a 500 — and still reads good data beside it', async () => {
+    // A PKI that publishes no CRL or OCSP: only the data carried in the signature can tell its status.
+    const other = externalPki(tmp, 'Unsigned');
+    await insertTrustAnchor(t, 'unsigned-revocation', other.root);
+    const intermediate = certificateFacts(other.intermediate);
+    const hourAgo = new Date(Date.now() - 3600_000);
+    const bad = malformedRevocationData(intermediate.subjectDer, hourAgo);
+    const signature = opensslSign(tmp, other.signer, DOCUMENT);
+
+    const res = await verifyJson(t, { document: DOCUMENT, signature: withRevocationData(signature, bad) });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'TRY_LATER' });
+    expect(res.body.signatures[0]).toMatchObject({ certificateStatus: 'unknown', revocationSource: 'none' });
+
+    const key = createPrivateKey(tmp.read('Unsigned-int.key'));
+    const crl = signedCrl(intermediate, key, hourAgo, new Date(Date.now() + 86400_000));
+    const withGood = await verifyJson(t, { document: DOCUMENT, signature: withRevocationData(signature, { ...bad, crls: [...bad.crls, crl] }) });
+    expect(withGood.status).toBe(200);
+    expect(withGood.body).toMatchObject({ indication: 'TOTAL_PASSED' });
+    expect(withGood.body.signatures[0]).toMatchObject({ certificateStatus: 'good', revocationSource: 'embedded' });
   });
 
   it('is a 413 for a part over 20 MB, JSON or multipart, and a 400 for an unknown part', async () => {

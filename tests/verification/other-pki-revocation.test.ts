@@ -8,6 +8,7 @@ import { freePort, startTestKyso, type TestKyso } from '../support/kyso.js';
 import { scratch, type Scratch } from '../support/scratch.js';
 import { insertTrustAnchor, opensslSign, verifyJson } from './fixtures.js';
 import { startOtherPki, type OtherPki } from './other-pki.js';
+import { malformedRevocationData } from './revocation-fixtures.js';
 
 // Issue #13 item 11: a certificate under an imported trust anchor verified TOTAL_PASSED with
 // certificateStatus unknown. kyso now asks the other PKI's own OCSP responder and CRL, here a real
@@ -131,6 +132,42 @@ describe('the fetcher’s limits', () => {
     } finally {
       hanging.closeAllConnections();
       await new Promise((resolve) => hanging.close(resolve));
+    }
+  });
+
+  it('reports malformed OCSP answers and CRLs as problems, not errors', async () => {
+    const [cert, issuer] = await pkiCerts();
+    const bad = malformedRevocationData(issuer.subjectDer, new Date(Date.now() - 3600_000));
+    const bodies = new Map([
+      ['/empty-certs', bad.ocspResponses[0]!],
+      ['/no-response-data', bad.ocspResponses[1]!],
+      ['/empty-extensions.crl', bad.crls[0]!],
+      ['/pss.crl', bad.crls[1]!],
+    ]);
+    const port = await freePort();
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      const body = bodies.get(req.url ?? '');
+      if (body) res.writeHead(200).end(body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const fetcher = new RevocationFetcher({ allow: undefined, timeoutMs: 3000 }, systemClock, logger);
+      const result = await fetcher.status(
+        { ...cert, ocspUrls: [`${base}/empty-certs`, `${base}/no-response-data`], crlUrls: [`${base}/empty-extensions.crl`, `${base}/pss.crl`] },
+        issuer,
+      );
+      expect(result.source).toBe('none');
+      const problems = result.source === 'none' ? result.problems.join('\n') : '';
+      expect(problems).toMatch(/empty-certs: unreadable OCSP response/);
+      expect(problems).toMatch(/no-response-data: unreadable OCSP response/);
+      expect(problems).toMatch(/empty-extensions\.crl: unreadable CRL/);
+      expect(problems).toMatch(/pss\.crl: the CRL is not signed by/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

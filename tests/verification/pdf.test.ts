@@ -101,6 +101,21 @@ describe('signed PDFs made outside kyso', () => {
     expect(res.body.signatures).toHaveLength(1);
   });
 
+  it('compares only the latest signed revisions: an earlier signature is not analysed, so INDETERMINATE, never passed unseen', async () => {
+    let pdf = unsignedPdf();
+    for (let i = 0; i < 18; i++) pdf = addSignature(pdf, (bytes) => opensslSign(tmp, ec, bytes));
+    const res = await verifyJson(t, { document: pdf });
+    expect(res.status).toBe(200);
+    const reports = res.body.signatures;
+    expect(reports).toHaveLength(18);
+    // The last signature covers the file; the 16 before it are compared with it; the first is not.
+    expect(reports[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIG_CONSTRAINTS_FAILURE', coversWholeDocument: false });
+    expect(reports[0].modifiedAfter).toBeUndefined();
+    expect(reports[0].reasons.join()).toMatch(/not analysed/);
+    for (const report of reports.slice(1, 17)) expect(report).toMatchObject({ indication: 'TOTAL_PASSED', modifiedAfter: 'signatures' });
+    expect(reports[17]).toMatchObject({ indication: 'TOTAL_PASSED', modifiedAfter: 'none' });
+  });
+
   it('accepts a PDF as a multipart file part', async () => {
     const pdf = addSignature(unsignedPdf(), (bytes) => opensslSign(tmp, ec, bytes));
     const res = await t.http().post('/api/v1/verify').attach('document', pdf, { filename: 'hoc-ba.pdf', contentType: 'application/pdf' });

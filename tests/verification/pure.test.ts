@@ -1,22 +1,31 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
+import { PDFDocument, PDFName } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCertificate } from '../../src/pki/certificate.js';
 import { CmsSignatureBuilder } from '../../src/pki/cms.js';
 import { basicConstraintsValue, keyUsageValue, KeyUsageBit } from '../../src/pki/extensions.js';
 import { encodeName } from '../../src/pki/name.js';
+import { readBer } from '../../src/pki/der-reader.js';
 import { OID } from '../../src/pki/oids.js';
 import { KeyObjectSigner } from '../../src/pki/signer.js';
-import { certificateFacts } from '../../src/pki/verify/certificate-facts.js';
+import { verifyMethod } from '../../src/pki/verify/algorithms.js';
+import { certificateFacts, type CertificateFacts } from '../../src/pki/verify/certificate-facts.js';
 import { conclude } from '../../src/pki/verify/conclude.js';
 import { examineCms } from '../../src/pki/verify/document.js';
 import type { Examination, VerificationContext } from '../../src/pki/verify/examine.js';
 import { parsePdfDate } from '../../src/pki/verify/pdf.js';
+import { analysePdf } from '../../src/pki/verify/pdf-structure.js';
+import { crlStatus, embeddedStatus, ocspStatus, parseCrl, UnusableRevocationData } from '../../src/pki/verify/revocation-data.js';
+import { mutations } from './fixtures.js';
+import { addSignature, unsignedPdf } from './pdf-fixture.js';
+import { malformedRevocationData, signedCrl, signedOcspResponse } from './revocation-fixtures.js';
 
 const DOCUMENT = Buffer.from('Sổ điểm lớp 11B2\n', 'utf8');
 const NOW = new Date('2026-06-01T00:00:00Z');
 const day = (n: number) => new Date(NOW.getTime() + n * 86400_000);
 
-const caSigner = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+const caKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+const caSigner = new KeyObjectSigner(caKey);
 const signer = new KeyObjectSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
 const caName = encodeName([{ type: OID.commonName, value: 'Pure Test CA' }]);
 let caDer: Buffer;
@@ -151,5 +160,93 @@ describe('PDF dates (ISO 32000-1 §7.9.4)', () => {
     expect(parsePdfDate("D:20261122033000-03'30")?.toISOString()).toBe('2026-11-22T07:00:00.000Z');
     expect(parsePdfDate('D:2026')?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
     expect(parsePdfDate('yesterday')).toBeUndefined();
+  });
+});
+
+describe('revocation data carried in a signature (unsigned: anyone can put it there)', () => {
+  let cert: CertificateFacts;
+  let ca: CertificateFacts;
+  beforeAll(async () => {
+    cert = certificateFacts(await leaf('Eve', '6e'));
+    ca = certificateFacts(caDer);
+  });
+  /** What reading one CRL or OCSP response about `cert` ends in: evidence, unusable, or the error it threw. */
+  const outcome = (read: () => unknown): unknown => {
+    try {
+      read();
+      return 'read';
+    } catch (err) {
+      return err instanceof UnusableRevocationData ? 'unusable' : err;
+    }
+  };
+  const readCrl = (der: Buffer) => () => crlStatus(parseCrl(der), cert, ca, NOW);
+  const readOcsp = (der: Buffer) => () => ocspStatus(der, cert, ca, NOW);
+
+  it('finds malformed CRLs and OCSP responses unusable (empty [0] extensions or certs, unreadable PSS parameters), then uses a good one', () => {
+    const bad = malformedRevocationData(caName, day(-1));
+    for (const der of bad.crls) expect(outcome(readCrl(der))).toBe('unusable');
+    for (const der of bad.ocspResponses) expect(outcome(readOcsp(der))).toBe('unusable');
+    expect(() => parseCrl(bad.crls[0]!)).toThrow(/unreadable CRL \(expected crlExtensions\)/);
+    expect(() => ocspStatus(bad.ocspResponses[0]!, cert, ca, NOW)).toThrow(/unreadable OCSP response \(expected a SEQUENCE OF Certificate\)/);
+    expect(embeddedStatus(bad, cert, ca, NOW, day(-1))).toBeUndefined();
+
+    const crl = signedCrl(ca, caKey, day(-2), day(5));
+    const ocsp = signedOcspResponse(cert, ca, caKey, day(-2), day(5));
+    expect(embeddedStatus({ crls: [...bad.crls, crl], ocspResponses: bad.ocspResponses }, cert, ca, NOW, day(-1))).toMatchObject({ status: 'good', thisUpdate: day(-2) });
+    expect(embeddedStatus({ crls: bad.crls, ocspResponses: [...bad.ocspResponses, ocsp] }, cert, ca, NOW, day(-1))).toMatchObject({ status: 'good', nextUpdate: day(5) });
+  });
+
+  it('reads any corruption of a CRL or OCSP response as evidence or unusable, never an error', () => {
+    const crl = signedCrl(ca, caKey, day(-2), day(5));
+    const ocsp = signedOcspResponse(cert, ca, caKey, day(-2), day(5));
+    expect(outcome(readCrl(crl))).toBe('read');
+    expect(outcome(readOcsp(ocsp))).toBe('read');
+    const seen = new Set<unknown>();
+    for (const der of mutations(crl, 600)) seen.add(outcome(readCrl(der)));
+    for (const der of mutations(ocsp, 900)) seen.add(outcome(readOcsp(der)));
+    expect([...seen].filter((o) => o !== 'read' && o !== 'unusable')).toEqual([]);
+    expect(seen.has('unusable')).toBe(true);
+  });
+
+  it('has no verify method for RSASSA-PSS parameters it cannot read (not a thrown DerError)', () => {
+    const algorithm = (parameters: string) => ({ oid: OID.rsassaPss, parameters: readBer(Buffer.from(parameters, 'hex')) });
+    expect(verifyMethod(algorithm('3002a000'))).toBeUndefined(); // hashAlgorithm [0] empty
+    expect(verifyMethod(algorithm('3006a20402020100'))).toEqual({ hash: 'sha1', pss: { saltLength: 256 } }); // readable: saltLength 256
+    expect(verifyMethod(algorithm('3003020100'))).toBeUndefined(); // a field that is not constructed
+  });
+});
+
+describe('PDF structure (pdf-lib), bounded for crafted files', () => {
+  it('compares at most the latest 16 revisions that end before the file does', async () => {
+    let pdf = unsignedPdf();
+    const ends: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      pdf = addSignature(pdf, () => Buffer.from('3003020101', 'hex'));
+      ends.push(pdf.length);
+    }
+    const structure = await analysePdf(pdf, ends);
+    // The last revision is the file (none, no parse); of the 19 before it the latest 16 are compared.
+    expect(structure?.modifiedAfter.get(ends[19]!)).toBe('none');
+    expect(ends.slice(3, 19).map((end) => structure?.modifiedAfter.get(end))).toEqual(Array(16).fill('signatures'));
+    expect(ends.slice(0, 3).map((end) => structure?.modifiedAfter.has(end))).toEqual([false, false, false]);
+  });
+
+  it('counts the DSS CRLs and OCSP responses without decoding them, and decodes certificates only up to a bound', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage();
+    const { context } = doc;
+    const stream = (bytes: Buffer | string, filter?: string) =>
+      context.register(filter ? context.stream(bytes, { Filter: filter }) : context.flateStream(bytes));
+    const dss = context.obj({
+      // A filter pdf-lib cannot decode: reading the stream would throw, counting it does not.
+      CRLs: [stream('not decoded', 'JBIG2Decode')],
+      OCSPs: [stream(Buffer.alloc(2 * 1024 * 1024)), stream(Buffer.alloc(10))],
+      Certs: [stream(caDer), stream(Buffer.alloc(1024 * 1024))],
+    });
+    doc.catalog.set(PDFName.of('DSS'), context.register(dss));
+    const structure = await analysePdf(Buffer.from(await doc.save({ useObjectStreams: false })), []);
+    expect(structure?.dss).toMatchObject({ crlCount: 1, ocspCount: 2 });
+    // The inflated megabyte is no certificate: left out, not read whole.
+    expect(structure?.dss?.certificates).toEqual([caDer]);
   });
 });

@@ -1,6 +1,6 @@
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { OID } from '../oids.js';
-import { children, readAlgorithm, smallInteger, type AlgorithmIdentifier, type Tlv } from '../der-reader.js';
+import { children, DerError, readAlgorithm, smallInteger, type AlgorithmIdentifier, type Tlv } from '../der-reader.js';
 
 /** A digest as node:crypto names it. */
 export type DigestName = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
@@ -41,6 +41,7 @@ export interface VerifyMethod {
  * How to verify a signature made with `signature` (a CMS signatureAlgorithm or an X.509
  * signatureAlgorithm). CMS allows the bare key algorithm (rsaEncryption, as OpenSSL writes it, or
  * ecPublicKey) with the digest taken from the SignerInfo's digestAlgorithm (RFC 5754 §3).
+ * Undefined for an algorithm kyso does not verify.
  */
 export function verifyMethod(signature: AlgorithmIdentifier, digest?: DigestName): VerifyMethod | undefined {
   const named = SIGNATURE_DIGESTS[signature.oid];
@@ -52,19 +53,28 @@ export function verifyMethod(signature: AlgorithmIdentifier, digest?: DigestName
   return undefined;
 }
 
-/** RSASSA-PSS-params (RFC 4055 §3.1): SHA-1 and salt length 20 by default; MGF1 must use the same digest. */
+/**
+ * RSASSA-PSS-params (RFC 4055 §3.1): SHA-1 and salt length 20 by default; MGF1 must use the same
+ * digest. Parameters that cannot be read give no method, as an unknown algorithm does: they come
+ * with signatures, certificates, CRLs and OCSP responses anyone can send.
+ */
 function pssMethod(parameters: Tlv | undefined): VerifyMethod | undefined {
   let hash: DigestName | undefined = 'sha1';
   let mgfHash: DigestName | undefined = 'sha1';
   let saltLength = 20;
-  for (const field of parameters ? children(parameters) : []) {
-    const [inner] = children(field);
-    if (field.tag === 0xa0) hash = digestName(readAlgorithm(inner));
-    if (field.tag === 0xa1) {
-      const mgf = readAlgorithm(inner);
-      mgfHash = mgf.parameters ? digestName(readAlgorithm(mgf.parameters)) : undefined;
+  try {
+    for (const field of parameters ? children(parameters) : []) {
+      const [inner] = children(field);
+      if (field.tag === 0xa0) hash = digestName(readAlgorithm(inner));
+      if (field.tag === 0xa1) {
+        const mgf = readAlgorithm(inner);
+        mgfHash = mgf.parameters ? digestName(readAlgorithm(mgf.parameters)) : undefined;
+      }
+      if (field.tag === 0xa2) saltLength = smallInteger(inner);
     }
-    if (field.tag === 0xa2) saltLength = smallInteger(inner);
+  } catch (err) {
+    if (err instanceof DerError) return undefined;
+    throw err;
   }
   if (!hash || hash !== mgfHash) return undefined;
   return { hash, pss: { saltLength } };

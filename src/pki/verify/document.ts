@@ -3,7 +3,7 @@ import { parseSignedData, type SignedData } from './cms.js';
 import type { SignatureReport } from './conclude.js';
 import { examineSignedData, imprintMatches, readTstInfo, type Examination, type VerificationContext } from './examine.js';
 import { failed, indeterminate, worst, type Finding, type Indication, type SubIndication } from './findings.js';
-import { extractPdfSignatures, type PdfSignature } from './pdf.js';
+import { revisionEnd, type PdfSignature } from './pdf.js';
 import type { PdfStructure } from './pdf-structure.js';
 
 /** One signature found in the input, examined but not yet judged against kyso's records. */
@@ -39,19 +39,18 @@ export function examineCms(signature: Buffer, document: Buffer | undefined, cont
 }
 
 /**
- * Examines every signature of a PDF (ISO 32000-1 §12.8, ETSI EN 319 142-1). With the PDF's
- * `structure` each signature also gets its field name, its PAdES level and what changed after it;
- * and time-stamps whose TSA certificate has expired since prove their time only when a later
- * document time-stamp covers them — the last one when the DSS holds the TSA's validation data.
+ * Examines the signatures of a PDF (ISO 32000-1 §12.8, ETSI EN 319 142-1), as `extractPdfSignatures`
+ * found them. With the PDF's `structure` each signature also gets its field name, its PAdES level
+ * and what changed after it; and time-stamps whose TSA certificate has expired since prove their
+ * time only when a later document time-stamp covers them — the last one when the DSS holds the
+ * TSA's validation data.
  */
-export function examinePdf(pdf: Buffer, context: VerificationContext, structure?: PdfStructure): DocumentExamination {
-  const found = extractPdfSignatures(pdf);
+export function examinePdf(found: readonly PdfSignature[], context: VerificationContext, structure?: PdfStructure): DocumentExamination {
   if (found.length === 0) return { signatures: [], problem: failed('FORMAT_FAILURE', 'the PDF holds no signature') };
   const examined = found.map((signature) => ({ signature, exams: examinePdfSignature(signature, context) }));
-  const end = (s: PdfSignature) => s.byteRange[2] + s.byteRange[3];
-  const dssHasRevocationData = Boolean(structure?.dss && structure.dss.crls.length + structure.dss.ocsps.length > 0);
+  const dssHasRevocationData = Boolean(structure?.dss && structure.dss.crlCount + structure.dss.ocspCount > 0);
   // Document time-stamps, last first: each proves its time while its TSA is valid, or under a later one.
-  const stamps = examined.filter((e) => e.exams[0]?.format === 'PDF-DocTimeStamp').sort((x, y) => end(y.signature) - end(x.signature));
+  const stamps = examined.filter((e) => e.exams[0]?.format === 'PDF-DocTimeStamp').sort((x, y) => revisionEnd(y.signature) - revisionEnd(x.signature));
   let laterStamp = false;
   for (const { exams } of stamps) {
     const exam = exams[0]!.exam;
@@ -60,15 +59,15 @@ export function examinePdf(pdf: Buffer, context: VerificationContext, structure?
     if (exam.proofOfExistence && !exam.findings.length) laterStamp = true;
   }
   const usableStampAfter = (offset: number) =>
-    stamps.some(({ signature, exams }) => end(signature) > offset && exams[0]!.exam.proofOfExistence && !exams[0]!.exam.findings.length);
+    stamps.some(({ signature, exams }) => revisionEnd(signature) > offset && exams[0]!.exam.proofOfExistence && !exams[0]!.exam.findings.length);
   for (const { signature, exams } of examined) {
     for (const { format, exam } of exams) {
-      if (exam.timestamp?.valid && !exam.proofOfExistence && usableStampAfter(end(signature))) exam.proofOfExistence = exam.timestamp.genTime;
+      if (exam.timestamp?.valid && !exam.proofOfExistence && usableStampAfter(revisionEnd(signature))) exam.proofOfExistence = exam.timestamp.genTime;
       const rangeKey = signature.byteRange.join(' ');
       const level =
         format !== 'PAdES'
           ? undefined
-          : usableStampAfter(end(signature)) && structure?.dss
+          : usableStampAfter(revisionEnd(signature)) && structure?.dss
             ? 'B-LTA'
             : structure?.dss && signature.vriKey && structure.dss.vriKeys.has(signature.vriKey)
               ? 'B-LT'
@@ -76,7 +75,7 @@ export function examinePdf(pdf: Buffer, context: VerificationContext, structure?
                 ? 'B-T'
                 : 'B-B';
       const fieldName = structure?.fieldNames.get(rangeKey);
-      const modifiedAfter = structure?.modifiedAfter.get(end(signature));
+      const modifiedAfter = structure?.modifiedAfter.get(revisionEnd(signature));
       exam.pdf = {
         coversWholeDocument: signature.coversWholeDocument,
         ...(fieldName ? { fieldName } : {}),
@@ -85,6 +84,9 @@ export function examinePdf(pdf: Buffer, context: VerificationContext, structure?
       };
       if (modifiedAfter === 'content') {
         exam.findings.push(indeterminate('SIG_CONSTRAINTS_FAILURE', 'the pages were changed by an incremental update after this signature'));
+      } else if (structure && !modifiedAfter) {
+        // Not compared (analysePdf compares only the latest revisions): a change may hide here, so this cannot pass.
+        exam.findings.push(indeterminate('SIG_CONSTRAINTS_FAILURE', 'kyso compares only the latest signed revisions with the final document: what changed after this signature was not analysed'));
       } else if (modifiedAfter === 'annotations') {
         exam.warnings.push('annotations were added by an incremental update after this signature');
       } else if (!signature.coversWholeDocument && !modifiedAfter) {

@@ -186,7 +186,7 @@ function carriedRevocationData(signedData: SignedData, signer: SignerInfo): Embe
   if (archival) {
     try {
       for (const part of children(archival)) {
-        const items = children(children(part)[0]!).map((item) => Buffer.from(raw(item)));
+        const items = childrenOf(children(part)[0], 0x30, 'a SEQUENCE OF revocation values').map((item) => Buffer.from(raw(item)));
         if (part.tag === 0xa0) crls.push(...items);
         else if (part.tag === 0xa1) ocspResponses.push(...items);
       }

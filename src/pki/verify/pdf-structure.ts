@@ -7,17 +7,33 @@ export type Modification = 'none' | 'signatures' | 'annotations' | 'content';
 export interface PdfStructure {
   /** Signature field names by ByteRange (`"a b c d"`). */
   readonly fieldNames: ReadonlyMap<string, string>;
-  /** The Document Security Store (PAdES-B-LT, ETSI EN 319 142-1 §5.4.2), DER values. */
-  readonly dss?: { certificates: Buffer[]; crls: Buffer[]; ocsps: Buffer[]; vriKeys: Set<string> };
-  /** What changed after the revision ending at each given offset. */
+  /**
+   * The Document Security Store (PAdES-B-LT, ETSI EN 319 142-1 §5.4.2): its certificates (DER, at
+   * most MAX_DSS_CERTIFICATES), and how many CRLs and OCSP responses it holds — counted, not read,
+   * as nothing uses them as revocation data.
+   */
+  readonly dss?: { certificates: Buffer[]; crlCount: number; ocspCount: number; vriKeys: Set<string> };
+  /** What changed after the revision ending at each given offset; absent for a revision not compared (MAX_COMPARED_REVISIONS). */
   readonly modifiedAfter: ReadonlyMap<number, Modification>;
 }
+
+/**
+ * Signed revisions compared with the final one, the latest first. Each comparison is a full
+ * pdf-lib parse of the file up to that revision, and a crafted file can hold hundreds of
+ * /ByteRange dictionaries; documents carry a few signatures and document time-stamps.
+ */
+const MAX_COMPARED_REVISIONS = 16;
+/** DSS certificates read: far more than the chains of a document's signers and time-stamps. */
+const MAX_DSS_CERTIFICATES = 256;
+/** Largest decoded DSS certificate: streams are inflated only this far (a deflate bomb stops here). */
+const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
 /**
  * Reads the signature fields, the DSS, and compares each signed revision (the file up to the end
  * of a signature's ByteRange) with the final one: pages added or removed, a page's content streams
  * or resources changed → `content`; annotations added other than signature widgets → `annotations`;
- * only signatures, time-stamps and the DSS → `signatures`. Undefined when pdf-lib cannot read it.
+ * only signatures, time-stamps and the DSS → `signatures`. Only the latest MAX_COMPARED_REVISIONS
+ * revisions that end before the file does are compared. Undefined when pdf-lib cannot read it.
  */
 export async function analysePdf(pdf: Buffer, revisionEnds: number[]): Promise<PdfStructure | undefined> {
   let final: PDFDocument;
@@ -27,11 +43,12 @@ export async function analysePdf(pdf: Buffer, revisionEnds: number[]): Promise<P
     return undefined;
   }
   const modifiedAfter = new Map<number, Modification>();
+  const updated: number[] = [];
   for (const end of new Set(revisionEnds)) {
-    if (end >= pdf.length || /^\s*$/.test(pdf.toString('latin1', end))) {
-      modifiedAfter.set(end, 'none');
-      continue;
-    }
+    if (end >= pdf.length || /^\s*$/.test(pdf.toString('latin1', end))) modifiedAfter.set(end, 'none');
+    else updated.push(end);
+  }
+  for (const end of updated.sort((a, b) => b - a).slice(0, MAX_COMPARED_REVISIONS)) {
     try {
       const revision = await PDFDocument.load(pdf.subarray(0, end), { ignoreEncryption: true, updateMetadata: false });
       modifiedAfter.set(end, compare(revision, final));
@@ -120,18 +137,28 @@ function fieldNames(doc: PDFDocument): Map<string, string> {
 function dssOf(doc: PDFDocument): Pick<PdfStructure, 'dss'> {
   const dss = doc.context.lookupMaybe(doc.catalog.get(PDFName.of('DSS')), PDFDict);
   if (!dss) return {};
-  const values = (key: string) =>
+  const streams = (key: string) =>
     (doc.context.lookupMaybe(dss.get(PDFName.of(key)), PDFArray)?.asArray() ?? []).flatMap((ref) => {
       const stream = doc.context.lookup(ref);
-      return stream instanceof PDFRawStream ? [Buffer.from(decodePDFRawStream(stream).decode())] : [];
+      return stream instanceof PDFRawStream ? [stream] : [];
     });
   const vri = doc.context.lookupMaybe(dss.get(PDFName.of('VRI')), PDFDict);
   return {
     dss: {
-      certificates: values('Certs'),
-      crls: values('CRLs'),
-      ocsps: values('OCSPs'),
+      certificates: streams('Certs').slice(0, MAX_DSS_CERTIFICATES).flatMap((stream) => certificateBytes(stream) ?? []),
+      crlCount: streams('CRLs').length,
+      ocspCount: streams('OCSPs').length,
       vriKeys: new Set((vri ? [...vri.keys()] : []).map((k) => k.decodeText().toUpperCase())),
     },
   };
+}
+
+/** A DSS certificate stream's decoded bytes; undefined when it cannot be decoded or is larger than MAX_CERTIFICATE_BYTES. */
+function certificateBytes(stream: PDFRawStream): Buffer | undefined {
+  try {
+    const bytes = decodePDFRawStream(stream).getBytes(MAX_CERTIFICATE_BYTES + 1);
+    return bytes.length > MAX_CERTIFICATE_BYTES ? undefined : Buffer.from(bytes);
+  } catch {
+    return undefined;
+  }
 }

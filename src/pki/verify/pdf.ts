@@ -25,6 +25,9 @@ export function isPdf(bytes: Buffer): boolean {
   return bytes.subarray(0, 1024).includes('%PDF-');
 }
 
+/** Where the revision a signature signs ends: the end of its ByteRange. */
+export const revisionEnd = (signature: PdfSignature): number => signature.byteRange[2] + signature.byteRange[3];
+
 const BYTE_RANGE = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g;
 
 /**
@@ -63,10 +66,13 @@ export function extractPdfSignatures(pdf: Buffer): PdfSignature[] {
       out.push({ ...base, signedBytes: Buffer.alloc(0), problem });
       continue;
     }
-    const contents = hexContents(text.slice(b + 1, c - 1));
+    const hex = text.slice(b + 1, c - 1).replace(/\s+/g, '');
+    // A missing final digit is 0 (ISO 32000-1 §7.3.4.3); a non-hex character leaves no signature to read.
+    const hole = Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex');
+    const contents = /^[0-9A-Fa-f]*$/.test(hex) ? derPrefix(hole) : undefined;
     out.push({
       ...base,
-      vriKey: createHash('sha1').update(Buffer.from(text.slice(b + 1, c - 1).replace(/\s+/g, ''), 'hex')).digest('hex').toUpperCase(),
+      vriKey: createHash('sha1').update(hole).digest('hex').toUpperCase(),
       signedBytes: Buffer.concat([pdf.subarray(a, a + b), pdf.subarray(c, c + d)]),
       ...(contents ? { contents } : { problem: '/Contents is not a DER signature' }),
     });
@@ -123,11 +129,8 @@ function literalStringEnd(text: string, start: number): number {
   return text.length;
 }
 
-/** The DER in a /Contents hex string, without the zero padding that fills the reserved hole. */
-function hexContents(hex: string): Buffer | undefined {
-  const clean = hex.replace(/\s+/g, '');
-  if (!/^[0-9A-Fa-f]*$/.test(clean)) return undefined;
-  const bytes = Buffer.from(clean.length % 2 ? `${clean}0` : clean, 'hex');
+/** The DER value at the start of a /Contents hole, without the zero padding that fills the rest. */
+function derPrefix(bytes: Buffer): Buffer | undefined {
   try {
     const tlv = readBer(bytes);
     return bytes.subarray(0, tlv.end);

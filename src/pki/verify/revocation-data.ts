@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
+import { serialHex } from '../certificate.js';
 import { CRL_REASON_CODES } from '../crl.js';
-import { NULL, octetString, oid, sequence, unsignedInteger } from '../der.js';
-import { subjectPublicKeyBits } from '../extensions.js';
+import { issuerHashes } from '../ocsp.js';
 import { OID } from '../oids.js';
 import { digestName, verifyMethod, verifySignature } from './algorithms.js';
 import { certificateFacts, type CertificateFacts } from './certificate-facts.js';
@@ -41,6 +40,20 @@ export interface RevocationEvidence {
 
 /** Revocation data that cannot be used: unreadable, badly signed, about another certificate or out of date. */
 export class UnusableRevocationData extends Error {}
+
+/**
+ * Reads revocation data with `read`, malformed bytes (DerError) making it unusable: anyone can put
+ * CRLs and OCSP responses into a signature's `crls` field (it is not signed), so bad ones must give
+ * an answer without them, never a failed verification.
+ */
+function unusableIfMalformed<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof DerError) throw new UnusableRevocationData(`unreadable ${what} (${err.message})`);
+    throw err;
+  }
+}
 
 const REASON_NAMES = new Map<number, string>(Object.entries(CRL_REASON_CODES).map(([name, code]) => [code, name]));
 
@@ -91,7 +104,7 @@ const HARMLESS_CRL_EXTENSIONS: ReadonlySet<string> = new Set([OID.crlNumber, OID
 
 /** Parses a DER CertificateList (RFC 5280 §5.1). Throws UnusableRevocationData. */
 export function parseCrl(der: Buffer): ParsedCrl {
-  try {
+  return unusableIfMalformed('CRL', () => {
     const outer = readBer(der);
     if (outer.end !== der.length) throw new DerError('trailing bytes after the CRL');
     const [tbsTlv, algorithm, signatureTlv] = childrenOf(outer, 0x30, 'a CertificateList');
@@ -115,11 +128,11 @@ export function parseCrl(der: Buffer): ParsedCrl {
           if (id === CRL_REASON) reasonCode = content(expectTag(readBer(octets(parts[parts.length - 1]!)), 0x0a, 'a CRLReason'))[0];
           else if (critical) unhandledCritical = true; // e.g. certificateIssuer of an indirect CRL
         }
-        entries.set(serialKey(integerBytes(serial)), { at: readTime(date), ...(reasonCode === undefined ? {} : { reasonCode }) });
+        entries.set(serialHex(integerBytes(serial)), { at: readTime(date), ...(reasonCode === undefined ? {} : { reasonCode }) });
       }
     }
     if (fields[i]?.tag === 0xa0) {
-      for (const ext of children(children(fields[i]!)[0]!)) {
+      for (const ext of childrenOf(children(fields[i]!)[0], 0x30, 'crlExtensions')) {
         const parts = children(ext);
         const critical = parts.length === 3 && content(parts[1]!)[0] !== 0;
         if (critical && !HARMLESS_CRL_EXTENSIONS.has(readOid(parts[0]))) unhandledCritical = true;
@@ -135,14 +148,11 @@ export function parseCrl(der: Buffer): ParsedCrl {
       entries,
       unhandledCritical,
     };
-  } catch (err) {
-    if (err instanceof DerError) throw new UnusableRevocationData(`unreadable CRL (${err.message})`);
-    throw err;
-  }
+  });
 }
 
 /** Whether `issuer` signed the CRL and names itself as its issuer. */
-export function crlIssuedBy(crl: ParsedCrl, issuer: CertificateFacts): boolean {
+function crlIssuedBy(crl: ParsedCrl, issuer: CertificateFacts): boolean {
   const method = verifyMethod(crl.signatureAlgorithm);
   return Boolean(
     crl.issuerDer.equals(issuer.subjectDer) && method && issuer.publicKey && verifySignature(method, issuer.publicKey, crl.tbs, crl.signature),
@@ -171,25 +181,8 @@ function verifiedCrl(crl: ParsedCrl, issuer: CertificateFacts): boolean {
   return true;
 }
 
-const serialKey = (bytes: Buffer): string => bytes.toString('hex').replace(/^0+/, '') || '0';
-
 // ---------------------------------------------------------------------------------------------
 // OCSP
-
-/**
- * A DER OCSPRequest for one certificate (RFC 6960 §4.1.1), SHA-1 CertID and no nonce, the form
- * RFC 5019 responders and caches expect.
- */
-export function ocspRequestFor(cert: CertificateFacts, issuer: CertificateFacts): Buffer {
-  const certId = sequence(
-    sequence(oid(OID.sha1), NULL),
-    octetString(createHash('sha1').update(cert.issuerDer).digest()),
-    octetString(createHash('sha1').update(subjectPublicKeyBits(issuer.publicKeyInfo)).digest()),
-    unsignedInteger(cert.serialBytes),
-  );
-  // OCSPRequest { TBSRequest { requestList SEQUENCE OF Request { reqCert } } }
-  return sequence(sequence(sequence(sequence(certId))));
-}
 
 const BASIC_RESPONSE = OID.ocspBasic;
 
@@ -199,33 +192,33 @@ const BASIC_RESPONSE = OID.ocspBasic;
  * a SingleResponse whose CertID names `cert`. Throws UnusableRevocationData.
  */
 export function ocspStatus(der: Buffer, cert: CertificateFacts, issuer: CertificateFacts, now: Date, at = now): RevocationEvidence {
-  let basic: { tbs: Buffer; fields: Tlv[]; algorithm: AlgorithmIdentifier; signature: Buffer; certs: Buffer[] };
-  try {
+  return unusableIfMalformed('OCSP response', () => {
     const outer = readBer(der);
     if (outer.end !== der.length) throw new DerError('trailing bytes after the OCSPResponse');
     const [status, bytes] = childrenOf(outer, 0x30, 'an OCSPResponse');
     const code = content(expectTag(status, 0x0a, 'a responseStatus'))[0];
     if (code !== 0) throw new UnusableRevocationData(`the responder answered status ${code} (not successful)`);
-    const [type, response] = childrenOf(children(expectTag(bytes, 0xa0, 'responseBytes'))[0]!, 0x30, 'a ResponseBytes');
+    const [type, response] = childrenOf(childrenOf(bytes, 0xa0, 'responseBytes')[0], 0x30, 'a ResponseBytes');
     if (readOid(type) !== BASIC_RESPONSE) throw new UnusableRevocationData('not a basic OCSP response');
     const basicTlv = readBer(octets(expectTag(response, 0x04, 'a response OCTET STRING')));
     const [tbs, algorithm, signature, certs] = childrenOf(basicTlv, 0x30, 'a BasicOCSPResponse');
-    basic = {
-      tbs: raw(tbs!),
-      fields: childrenOf(tbs!, 0x30, 'a ResponseData'),
+    const responseData = expectTag(tbs, 0x30, 'a ResponseData');
+    const basic = {
+      tbs: raw(responseData),
+      fields: children(responseData),
       algorithm: readAlgorithm(algorithm),
       signature: content(expectTag(signature, 0x03, 'a signature BIT STRING')).subarray(1),
-      certs: certs?.tag === 0xa0 ? children(children(certs)[0]!).map((c) => Buffer.from(raw(c))) : [],
+      certs: certs?.tag === 0xa0 ? childrenOf(children(certs)[0], 0x30, 'a SEQUENCE OF Certificate').map((c) => Buffer.from(raw(c))) : [],
     };
     const signer = responderOf(basic, issuer);
     if (!signer) throw new UnusableRevocationData(`the OCSP response is signed neither by ${issuer.subjectDn} nor by a responder it authorized`);
     let i = basic.fields[0]?.tag === 0xa0 ? 1 : 0;
     i++; // responderID, checked through the signature
     i++; // producedAt
-    const responses = childrenOf(basic.fields[i]!, 0x30, 'responses');
+    const responses = childrenOf(basic.fields[i], 0x30, 'responses');
     for (const single of responses) {
       const parts = children(single);
-      if (!certIdNames(parts[0]!, cert, issuer)) continue;
+      if (!certIdNames(parts[0], cert, issuer)) continue;
       const thisUpdate = readTime(parts[2]);
       const next = parts.slice(3).find((p) => p.tag === 0xa0);
       const nextUpdate = next ? readTime(children(next)[0]) : undefined;
@@ -240,10 +233,7 @@ export function ocspStatus(der: Buffer, cert: CertificateFacts, issuer: Certific
       return { status: 'unknown', thisUpdate, ...(nextUpdate ? { nextUpdate } : {}) };
     }
     throw new UnusableRevocationData('the OCSP response does not answer for this certificate');
-  } catch (err) {
-    if (err instanceof DerError) throw new UnusableRevocationData(`unreadable OCSP response (${err.message})`);
-    throw err;
-  }
+  });
 }
 
 /** The certificate that signed a basic response: the issuer itself, or a delegated responder it issued (RFC 6960 §4.2.2.2). */
@@ -271,18 +261,21 @@ function responderOf(
 }
 
 /** Whether a CertID (any hash the verifier knows) names `cert` issued by `issuer`. */
-function certIdNames(certId: Tlv, cert: CertificateFacts, issuer: CertificateFacts): boolean {
+function certIdNames(certId: Tlv | undefined, cert: CertificateFacts, issuer: CertificateFacts): boolean {
   const [algorithm, nameHash, keyHash, serial] = childrenOf(certId, 0x30, 'a CertID');
   const hash = digestName(readAlgorithm(algorithm));
-  if (!hash) return false;
+  if (!hash || !integerBytes(serial).equals(cert.serialBytes)) return false;
+  const expected = issuerHashes(hash, cert.issuerDer, issuer.publicKeyInfo);
   return (
-    integerBytes(serial).equals(cert.serialBytes) &&
-    octets(expectTag(nameHash, 0x04, 'issuerNameHash')).equals(createHash(hash).update(cert.issuerDer).digest()) &&
-    octets(expectTag(keyHash, 0x04, 'issuerKeyHash')).equals(createHash(hash).update(subjectPublicKeyBits(issuer.publicKeyInfo)).digest())
+    octets(expectTag(nameHash, 0x04, 'issuerNameHash')).equals(expected.nameHash) &&
+    octets(expectTag(keyHash, 0x04, 'issuerKeyHash')).equals(expected.keyHash)
   );
 }
 
-/** CRLs and OCSP responses a signature carries (CMS `crls`, the adbe-revocationInfoArchival attribute, a PDF's DSS). */
+/**
+ * CRLs and OCSP responses a signature carries (CMS `crls`, the adbe-revocationInfoArchival
+ * attribute). A PDF's DSS is not read as revocation data: only its certificates help build chains.
+ */
 export interface EmbeddedRevocationData {
   readonly crls: readonly Buffer[];
   readonly ocspResponses: readonly Buffer[];
