@@ -15,7 +15,7 @@ import {
   revokeUserSessions,
   sweepThrottles,
 } from '../db/sessions-repo.js';
-import { findUserByUsername, lockUser, updateUser, type UserRow } from '../db/users-repo.js';
+import { findUserById, findUserByUsername, lockUser, updateUser, type UserRow } from '../db/users-repo.js';
 import { passwordProblem } from './credentials.js';
 import { hashPassword, PasswordHashingBusy, UNMATCHABLE_HASH, verifyPassword } from './passwords.js';
 import type { Actor, Principal } from './principal.js';
@@ -73,13 +73,7 @@ export class AuthService {
     const now = this.clock.now();
     const name = username.toLowerCase();
     const address = throttleAddress(ip);
-    const blockedUntil = (await findThrottles(this.knex, name, address))
-      .map((row) => row.blocked_until)
-      .filter((until): until is Date => until !== null && until > now)
-      .sort((a, b) => b.getTime() - a.getTime())[0];
-    if (blockedUntil) {
-      throw new TooManyRequests('too many failed logins; try again later', Math.ceil((blockedUntil.getTime() - now.getTime()) / 1000));
-    }
+    await this.refuseWhileBlocked(name, address, now);
     const user = await findUserByUsername(this.knex, name);
     const ok = await this.checkPassword(password, user?.password_hash ?? UNMATCHABLE_HASH);
     if (!user || !ok) {
@@ -99,6 +93,20 @@ export class AuthService {
       await recordAudit(trx, this.clock, { principal, ip }, { action: 'auth.login', target: { type: 'user', id: user.id } });
     });
     return { token, expiresAt, user: principal, mustChangePassword: Boolean(user.must_change_password) };
+  }
+
+  /**
+   * 429 while the (username, address) pair or the address is blocked, with Retry-After the time
+   * left of the longest block.
+   */
+  private async refuseWhileBlocked(username: string, address: string, now: Date): Promise<void> {
+    const blockedUntil = (await findThrottles(this.knex, username.toLowerCase(), address))
+      .map((row) => row.blocked_until)
+      .filter((until): until is Date => until !== null && until > now)
+      .sort((a, b) => b.getTime() - a.getTime())[0];
+    if (blockedUntil) {
+      throw new TooManyRequests('too many failed logins; try again later', Math.ceil((blockedUntil.getTime() - now.getTime()) / 1000));
+    }
   }
 
   /** Verifies a password, turning a full hashing queue into a 429. */
@@ -174,12 +182,9 @@ export class AuthService {
   async changePassword(actor: Actor, token: string, input: { currentPassword: string; newPassword: string }): Promise<void> {
     const principal = actor.principal!;
     const address = throttleAddress(actor.ip);
-    const user = await findUserByUsername(this.knex, principal.username);
+    const user = await findUserById(this.knex, principal.id);
     if (!user) throw new Unauthenticated('authentication required');
-    const blocked = (await findThrottles(this.knex, user.username.toLowerCase(), address)).some(
-      (row) => row.blocked_until && row.blocked_until > this.clock.now(),
-    );
-    if (blocked) throw new TooManyRequests('too many failed logins; try again later', Math.ceil(BLOCK_MS / 1000));
+    await this.refuseWhileBlocked(user.username, address, this.clock.now());
     if (!(await this.checkPassword(input.currentPassword, user.password_hash))) {
       await this.recordFailure(user.username, address, actor.ip, user, 'wrong-current-password');
       throw new Forbidden('the current password is wrong');

@@ -24,6 +24,7 @@ import { algorithmForKey, type Signer } from '../pki/signer.js';
 import { readCertificate } from '../pki/x509-reader.js';
 import type { KeyVault, NewServiceKey, ServiceKeyMaker, StoredKey } from '../keys/vault.js';
 import { NotFound } from '../errors.js';
+import { createOnce } from './create-once.js';
 import { accessExtensions } from './urls.js';
 
 /** A loaded CA: its stored row, certificate and a signer over its key (from the vault). */
@@ -101,15 +102,14 @@ export class CertificateAuthorities {
 
   /**
    * Creates the development root and issuing CA if the database holds no CA, and loads every CA.
-   * Returns true when it created them.
+   * Returns true when it created them. Two instances starting together on one PostgreSQL must not
+   * both create a CA: both may make one, outside any transaction, but only the first stores it (`createOnce`).
    */
   async ensureDevelopmentCa(): Promise<boolean> {
-    const created = await this.vault.withNewServiceKeys((generate) =>
-      this.knex.transaction(async (trx) => {
-        // Two instances starting together on one PostgreSQL must not both create a CA.
-        await trx.raw('select pg_advisory_xact_lock(7215001)');
-        if ((await listCas(trx)).length > 0) return false;
-        const rows = await this.createDevelopmentCa(generate);
+    const { created } = await createOnce({ knex: this.knex, vault: this.vault }, 7215001, {
+      find: async (db) => ((await countCas(db)) > 0 ? true : undefined),
+      make: (generate) => this.createDevelopmentCa(generate),
+      store: async (trx, rows) => {
         await insertCas(trx, rows);
         await recordAudit(
           trx,
@@ -122,8 +122,8 @@ export class CertificateAuthorities {
           })),
         );
         return true;
-      }),
-    );
+      },
+    });
     await this.load();
     return created;
   }
@@ -183,9 +183,13 @@ export class CertificateAuthorities {
     ];
   }
 
-  /** (Re)loads every CA from the database and opens its key in the vault. */
+  /**
+   * (Re)loads every CA from the database and opens its key in the vault; the key of a service
+   * identity past its notAfter only when something signs with it after all (`signerOf`).
+   */
   async load(db: Knex = this.knex): Promise<void> {
     const rows = await listCas(db);
+    const now = this.clock.now().getTime();
     const byId = new Map<string, Authority>();
     const byName = new Map<string, Authority>();
     for (const row of rows) {
@@ -196,7 +200,7 @@ export class CertificateAuthorities {
         certificateDer: Buffer.from(row.der),
         subjectDer: Buffer.from(row.subject_der),
         keyId: Buffer.from(row.key_id),
-        signer: row.wrapped_key ? this.vault.openServiceKey(row.wrapped_key, row.name) : externalSigner(row),
+        signer: this.signerOf(row, now),
         hasKey: row.wrapped_key !== null,
         parent: row.parent_id ? byId.get(row.parent_id) : undefined,
       };
@@ -205,6 +209,22 @@ export class CertificateAuthorities {
     }
     this.byName = byName;
     this.version++;
+  }
+
+  /**
+   * The signer over a row's key. An OCSP responder, TSA or audit key past its notAfter signs
+   * nothing any more (a new one took over; old time-stamps and audit checkpoints are verified
+   * with certificates, not keys), so its key is opened only at a first signature, if any: a reload
+   * does not unwrap or look up in the token every service key ever made. Root and issuing CAs
+   * open at once (their keys keep signing CRLs and OCSP for what they issued).
+   */
+  private signerOf(row: CaRow, now: number): Signer {
+    const stored = row.wrapped_key;
+    if (!stored) return certificateSigner(row);
+    const open = () => this.vault.openServiceKey(stored, row.name);
+    if (row.kind === 'root' || row.kind === 'issuing' || row.not_after.getTime() > now) return open();
+    let opened: Signer | undefined;
+    return certificateSigner(row, (data) => (opened ??= open()).sign(data));
   }
 
   /** Every loaded CA (roots first). */
@@ -217,6 +237,16 @@ export class CertificateAuthorities {
     const authority = this.byName.get(name);
     if (!authority) throw new NotFound(`no CA named ${name}`);
     return authority;
+  }
+
+  /**
+   * The CA named `name`, looking in the database once more when this process does not know the
+   * name (another process's rollover or import may have added it since the last reload); 404
+   * when there is none. For requests that name a CA (/pki/ca/:name, /pki/crl/:name.crl).
+   */
+  async find(name: string): Promise<Authority> {
+    if (!this.byName.has(name)) await this.refresh(this.knex, 0);
+    return this.get(name);
   }
 
   /**
@@ -241,8 +271,9 @@ export class CertificateAuthorities {
    * transaction pass it: the embedded database has one connection, which the transaction holds.
    */
   async refresh(db: Knex = this.knex, intervalMs = 2000): Promise<void> {
-    const now = Date.now();
-    if (now - this.checkedAt < intervalMs) return;
+    const now = this.clock.now().getTime();
+    // A clock set back (a test's, an NTP step) checks at once rather than after the gap.
+    if (now >= this.checkedAt && now - this.checkedAt < intervalMs) return;
     this.checkedAt = now;
     const count = await countCas(db);
     if (count !== this.byName.size) await this.load(db);
@@ -318,12 +349,15 @@ export async function issueSubordinateCa(
   );
 }
 
-/** The signer of a CA whose key kyso does not hold: its public half from the certificate, no signing. */
-function externalSigner(row: CaRow): Signer {
+/**
+ * A signer whose public half comes from the row's certificate: signing goes to `sign` (a key
+ * opened when first needed), or is refused for an external CA, whose key kyso does not hold.
+ */
+function certificateSigner(row: CaRow, sign?: (data: Uint8Array) => Promise<Uint8Array>): Signer {
   const publicKey = createPublicKey({ key: readCertificate(row.der).publicKeyInfo, format: 'der', type: 'spki' });
   return {
     algorithm: algorithmForKey(publicKey),
     publicKeyInfo: publicKey.export({ type: 'spki', format: 'der' }),
-    sign: () => Promise.reject(new Error(`kyso does not hold the key of the external CA ${row.name}`)),
+    sign: sign ?? (() => Promise.reject(new Error(`kyso does not hold the key of the external CA ${row.name}`))),
   };
 }

@@ -1,4 +1,4 @@
-import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit.js';
 import type { Actor } from '../auth/principal.js';
@@ -6,14 +6,16 @@ import { addYears, type Clock } from '../clock.js';
 import { insertCas, type CaRow } from '../db/ca-repo.js';
 import { deleteCaKeyRequest, findCaKeyRequests, insertCaKeyRequest } from '../db/ca-requests-repo.js';
 import { listTrustAnchors } from '../db/trust-anchors-repo.js';
+import { checkAnchorKey } from '../certificates/key-policy.js';
 import { Conflict, Refused } from '../errors.js';
-import type { KeyVault, StoredKey } from '../keys/vault.js';
+import type { KeyVault } from '../keys/vault.js';
 import { encodeCsr } from '../pki/csr.js';
 import { decodeName, encodeName, firstValue, formatName } from '../pki/name.js';
 import { OID } from '../pki/oids.js';
 import { derFromPemOrDer, parsePemBlocks } from '../pki/pem.js';
 import { randomSerial, type RandomSource } from '../pki/serial.js';
 import { readCertificate, verifyCertificateSignature, type ReadCertificate } from '../pki/x509-reader.js';
+import { slug } from '../shared/slug.js';
 import { authorityRow, issueSubordinateCa, type Authority, type CertificateAuthorities } from './authorities.js';
 
 /** A URL-safe CA name (it appears in /pki/ca/:name and /pki/crl/:name.crl). */
@@ -50,8 +52,8 @@ export class CaOperations {
     return this.vault.withNewServiceKeys(async (generate) => {
       const key = await generate('P-256');
       const csr = await encodeCsr(subjectDer, key.signer);
-      await this.knex.transaction(async (trx) => {
-        try {
+      await conflictIfNameTaken([input.name], () =>
+        this.knex.transaction(async (trx) => {
           await insertCaKeyRequest(trx, {
             name: input.name,
             subject_der: subjectDer,
@@ -60,13 +62,9 @@ export class CaOperations {
             csr,
             created_at: this.clock.now(),
           });
-        } catch (err) {
-          // Another operator's request for the same name committed first.
-          if ((err as { code?: string }).code === '23505') throw new Conflict(`a CA named ${input.name} exists already`);
-          throw err;
-        }
-        await recordAudit(trx, this.clock, actor, { action: 'ca.csr-export', target: { type: 'ca', id: input.name }, details: { commonName: input.commonName } });
-      });
+          await recordAudit(trx, this.clock, actor, { action: 'ca.csr-export', target: { type: 'ca', id: input.name }, details: { commonName: input.commonName } });
+        }),
+      );
       return csr;
     });
   }
@@ -100,24 +98,29 @@ export class CaOperations {
         continue;
       }
       const id = randomUUID();
-      rows.push(this.row({ id, name: this.externalName(above, [...existing.map((a) => a.name), ...rows.map((r) => r.name)]), kind: i === 0 ? 'root' : 'issuing', parentId, der: above.der, key: null }, now));
+      const name = externalName(above, [...existing.map((a) => a.name), ...rows.map((r) => r.name)]);
+      rows.push(authorityRow(now, { id, name, kind: i === 0 ? 'root' : 'issuing', parentId, der: above.der, key: null }));
       parentId = id;
     }
-    rows.push(this.row({ id: randomUUID(), name: request.name, kind: 'issuing', parentId, der: cert.der, key: request.wrapped_key }, now));
-    await this.knex.transaction(async (trx) => {
-      await insertCas(trx, rows);
-      await deleteCaKeyRequest(trx, request.name);
-      await recordAudit(
-        trx,
-        this.clock,
-        actor,
-        rows.map((row) => ({
-          action: row.wrapped_key ? 'ca.certificate-import' : 'ca.external-add',
-          target: { type: 'ca', id: row.name },
-          details: { subject: row.subject_dn, serial: row.serial, issuer: formatName(readCertificate(row.der).issuer) },
-        })),
-      );
-    });
+    rows.push(authorityRow(now, { id: randomUUID(), name: request.name, kind: 'issuing', parentId, der: cert.der, key: request.wrapped_key }));
+    await conflictIfNameTaken(
+      rows.map((r) => r.name),
+      () =>
+        this.knex.transaction(async (trx) => {
+          await insertCas(trx, rows);
+          await deleteCaKeyRequest(trx, request.name);
+          await recordAudit(
+            trx,
+            this.clock,
+            actor,
+            rows.map((row) => ({
+              action: row.wrapped_key ? 'ca.certificate-import' : 'ca.external-add',
+              target: { type: 'ca', id: row.name },
+              details: { subject: row.subject_dn, serial: row.serial, issuer: formatName(readCertificate(row.der).issuer) },
+            })),
+          );
+        }),
+    );
     await this.authorities.load();
     return this.authorities.get(request.name);
   }
@@ -155,15 +158,17 @@ export class CaOperations {
         notBefore,
         notAfter: new Date(Math.min(addYears(notBefore, 10).getTime(), parent.row.not_after.getTime())),
       });
-      const row = this.row({ id: randomUUID(), name, kind: 'issuing', parentId: parent.row.id, der, key: key.seal(name) }, now);
-      await this.knex.transaction(async (trx) => {
-        await insertCas(trx, [row]);
-        await recordAudit(trx, this.clock, actor, {
-          action: 'ca.rollover',
-          target: { type: 'ca', id: name },
-          details: { subject: row.subject_dn, serial: row.serial, previous: current.name, notAfter: row.not_after.toISOString() },
-        });
-      });
+      const row = authorityRow(now, { id: randomUUID(), name, kind: 'issuing', parentId: parent.row.id, der, key });
+      await conflictIfNameTaken([name], () =>
+        this.knex.transaction(async (trx) => {
+          await insertCas(trx, [row]);
+          await recordAudit(trx, this.clock, actor, {
+            action: 'ca.rollover',
+            target: { type: 'ca', id: name },
+            details: { subject: row.subject_dn, serial: row.serial, previous: current.name, notAfter: row.not_after.toISOString() },
+          });
+        }),
+      );
     });
     await this.authorities.load();
     return this.authorities.get(name);
@@ -180,9 +185,9 @@ export class CaOperations {
           if (!c.subjectDer.equals(current.issuerDer)) continue;
           let key: KeyObject;
           try {
-            key = createPublicKey({ key: c.publicKeyInfo, format: 'der', type: 'spki' });
+            key = checkAnchorKey(c.publicKeyInfo);
           } catch {
-            continue; // a key Node cannot parse (#13) signs nothing
+            continue; // a key Node cannot parse (#13), or one outside the key policy, signs nothing here
           }
           if (await verifyCertificateSignature(current, key)) return c;
         }
@@ -198,23 +203,31 @@ export class CaOperations {
     throw new Refused('the certificate does not chain to a configured trust anchor: add the external root with POST /api/v1/trust-anchors first');
   }
 
-  private row(spec: { id: string; name: string; kind: CaRow['kind']; parentId: string | null; der: Buffer; key: StoredKey | null }, now: Date): CaRow {
-    return authorityRow(now, spec);
-  }
-
-  /** `external-<common name>` as a slug, made unique. */
-  private externalName(cert: ReadCertificate, taken: string[]): string {
-    const cn = firstValue(cert.subject, OID.commonName) ?? 'ca';
-    const slug = `external-${cn.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`.slice(0, 56);
-    let name = slug;
-    for (let n = 2; taken.includes(name); n++) name = `${slug}-${n}`;
-    return name;
-  }
-
   private async assertFreeName(name: string): Promise<void> {
     if (!CA_NAME.test(name)) throw new Refused('a CA name is 2–63 lowercase letters, digits and hyphens');
     const pending = await findCaKeyRequests(this.knex);
     if (this.authorities.all().some((a) => a.name === name) || pending.some((r) => r.name === name)) throw new Conflict(`a CA named ${name} exists already`);
+  }
+}
+
+/** `external-<common name>` as a slug, made unique among `taken`. */
+function externalName(cert: ReadCertificate, taken: string[]): string {
+  const base = `external-${slug(firstValue(cert.subject, OID.commonName) ?? 'ca')}`.slice(0, 56);
+  let name = base;
+  for (let n = 2; taken.includes(name); n++) name = `${base}-${n}`;
+  return name;
+}
+
+/**
+ * Runs `insert` (a transaction adding CAs or a pending key named `names`), turning a unique
+ * violation into a 409: another operator's CA of the same name committed after `assertFreeName` looked.
+ */
+async function conflictIfNameTaken<T>(names: string[], insert: () => Promise<T>): Promise<T> {
+  try {
+    return await insert();
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw new Conflict(`a CA named ${names.join(' or ')} exists already`, undefined, { cause: err });
+    throw err;
   }
 }
 

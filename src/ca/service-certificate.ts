@@ -16,6 +16,7 @@ import { OID } from '../pki/oids.js';
 import { randomSerial, type RandomSource } from '../pki/serial.js';
 import type { KeyVault, ServiceKeyMaker } from '../keys/vault.js';
 import { authorityRow, type Authority, type CertificateAuthorities } from './authorities.js';
+import { createOnce } from './create-once.js';
 
 /** What distinguishes one service identity (an OCSP responder, a TSA) from another. */
 export interface ServiceCertificateSpec {
@@ -75,9 +76,10 @@ export async function issueServiceCertificate(
 
 /**
  * The current identity of one service kind (the TSA, the audit key): issues its certificate when
- * the database holds none that is current for `renewBeforeMs` yet (under a transaction-scoped
- * advisory lock, so instances starting together issue one), and reloads the CAs when the current
- * one was made by another instance since they were loaded. Returns the latest loaded one.
+ * the database holds none that is current for `renewBeforeMs` yet (the key made and signed outside
+ * any transaction, stored under a transaction-scoped advisory lock, so instances starting together
+ * store one: see `createOnce`), and reloads the CAs when the current one was made by another
+ * instance since they were loaded. Returns the latest loaded one.
  */
 export async function ensureServiceAuthority(
   deps: { knex: Knex; clock: Clock; authorities: CertificateAuthorities; vault: KeyVault },
@@ -91,13 +93,14 @@ export async function ensureServiceAuthority(
   },
 ): Promise<Authority> {
   const { knex, clock, authorities, vault } = deps;
-  const current = await vault.withNewServiceKeys((generate) =>
-    knex.transaction(async (trx) => {
-      await trx.raw('select pg_advisory_xact_lock(?)', [spec.lockKey]);
-      const now = clock.now();
-      const rows = (await listCas(trx)).filter((r) => r.kind === spec.kind && r.not_after.getTime() - spec.renewBeforeMs > now.getTime());
-      if (rows.length > 0) return rows;
-      const row = await spec.issue(now, generate);
+  const { value: current } = await createOnce({ knex, vault }, spec.lockKey, {
+    find: async (db) => {
+      const now = clock.now().getTime();
+      const rows = (await listCas(db)).filter((r) => r.kind === spec.kind && r.not_after.getTime() - spec.renewBeforeMs > now);
+      return rows.length > 0 ? rows : undefined;
+    },
+    make: (generate) => spec.issue(clock.now(), generate),
+    store: async (trx, row) => {
       await insertCas(trx, [row]);
       await recordAudit(trx, clock, { principal: null, ip: null }, {
         action: spec.action,
@@ -105,8 +108,8 @@ export async function ensureServiceAuthority(
         details: { subject: row.subject_dn, serial: row.serial, notAfter: row.not_after.toISOString() },
       });
       return [row];
-    }),
-  );
+    },
+  });
   const loaded = new Set(authorities.all().map((a) => a.row.id));
   if (current.some((r) => !loaded.has(r.id))) await authorities.load();
   const authority = authorities

@@ -365,7 +365,7 @@ function initialize(pkcs11: Pkcs11Js.PKCS11, lib: typeof Pkcs11Js): void {
 }
 
 /** PKCS#11 ECDSA signatures are r‖s, each the curve's size; X.509 and CMS want Ecdsa-Sig-Value (RFC 3279 §2.2.3). */
-export function rawToDerSignature(raw: Uint8Array): Buffer {
+function rawToDerSignature(raw: Uint8Array): Buffer {
   const half = raw.length / 2;
   return sequence(unsignedInteger(raw.subarray(0, half)), unsignedInteger(raw.subarray(half)));
 }

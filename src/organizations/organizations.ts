@@ -17,7 +17,7 @@ import {
   type SectorRow,
 } from '../db/organizations-repo.js';
 import { requireRole } from '../auth/authorize.js';
-import { closestProvince, isProvince } from './provinces.js';
+import { closestProvince, listedProvince } from './provinces.js';
 
 /** An organization as the API shows it. */
 export interface Organization {
@@ -63,7 +63,7 @@ export class OrganizationService {
     input: { name: string; code: string; sector: string; province: string; parentId?: string },
   ): Promise<Organization> {
     requireRole(actor.principal, 'admin');
-    checkProvince(input.province);
+    const province = checkProvince(input.province);
     return this.knex.transaction(async (trx) => {
       await checkSector(trx, input.sector);
       if (input.parentId && !(await findOrganization(trx, input.parentId))) {
@@ -77,7 +77,7 @@ export class OrganizationService {
         name: input.name,
         code: input.code,
         sector: input.sector,
-        province: input.province,
+        province,
         parent_id: input.parentId ?? null,
         created_at: this.clock.now(),
       };
@@ -101,7 +101,7 @@ export class OrganizationService {
     patch: { name?: string; sector?: string; province?: string; parentId?: string | null },
   ): Promise<Organization> {
     requireRole(actor.principal, 'admin');
-    if (patch.province !== undefined) checkProvince(patch.province);
+    const province = patch.province === undefined ? undefined : checkProvince(patch.province);
     return this.knex.transaction(async (trx) => {
       const before = await findOrganization(trx, id);
       if (!before) throw new NotFound('organization not found');
@@ -110,7 +110,7 @@ export class OrganizationService {
       const changes: Partial<OrganizationRow> = {
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.sector !== undefined ? { sector: patch.sector } : {}),
-        ...(patch.province !== undefined ? { province: patch.province } : {}),
+        ...(province !== undefined ? { province } : {}),
         ...(patch.parentId !== undefined ? { parent_id: patch.parentId } : {}),
       };
       const after = { ...before, ...changes };
@@ -154,9 +154,10 @@ export class OrganizationService {
   }
 }
 
-/** 422 unless `province` is one of `GET /api/v1/provinces`, naming the one probably meant. */
-function checkProvince(province: string): void {
-  if (isProvince(province)) return;
+/** `province` as `GET /api/v1/provinces` lists it (the name to store); 422 naming the one probably meant otherwise. */
+function checkProvince(province: string): string {
+  const listed = listedProvince(province);
+  if (listed) return listed;
   const close = closestProvince(province);
   const message = close ? `unknown province; did you mean "${close}"?` : 'unknown province; see GET /api/v1/provinces';
   throw new Refused(`unknown province "${province}"${close ? `: did you mean "${close}"?` : ''}`, [{ path: 'province', message }]);

@@ -1,3 +1,4 @@
+import { slug } from '../shared/slug.js';
 import { PROVINCE_MERGERS_2025, PROVINCES_BEFORE_2025, currentProvince } from '../stats/provinces.js';
 
 /** A province or centrally-run city, as `GET /api/v1/provinces` lists it. */
@@ -11,16 +12,6 @@ export interface Province {
   mergedInto?: string;
 }
 
-/** Lower case, without Vietnamese diacritics (đ → d): how people type names on a keyboard without them. */
-export function foldVietnamese(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
-}
-
-const slug = (name: string): string =>
-  foldVietnamese(name)
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
-
 const CURRENT = new Set([...PROVINCES_BEFORE_2025.filter((p) => currentProvince(p) === p), ...Object.keys(PROVINCE_MERGERS_2025)]);
 
 /** The 63 provinces before the 2025 mergers and the 34 after (a name in both is listed once), by name. */
@@ -33,9 +24,13 @@ export const PROVINCES: readonly Province[] = [...new Set([...PROVINCES_BEFORE_2
 
 const BY_NAME = new Set(PROVINCES.map((p) => p.name));
 
-/** Whether `name` is exactly one of the listed provinces. */
-export function isProvince(name: string): boolean {
-  return BY_NAME.has(name.normalize('NFC'));
+/**
+ * The listed province `name` is, as listed (NFC): statistics group by the exact string, so a
+ * decomposed (NFD) "Bình Dương" must be stored as the listed one. Undefined when it is none.
+ */
+export function listedProvince(name: string): string | undefined {
+  const composed = name.normalize('NFC');
+  return BY_NAME.has(composed) ? composed : undefined;
 }
 
 /**

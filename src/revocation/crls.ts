@@ -40,7 +40,7 @@ export class CrlPublisher {
 
   /** The current CRL of the CA named `caName`; 404 for a name that is not a CA. */
   async current(caName: string): Promise<CrlRow> {
-    const authority = this.authorities.get(caName);
+    const authority = await this.authorities.find(caName);
     if (authority.kind !== 'root' && authority.kind !== 'issuing') throw new NotFound(`no CA named ${caName}`);
     if (!authority.hasKey) throw new NotFound(`${caName} is an external CA: its CRL is published by its own operator`);
     const id = authority.row.id;

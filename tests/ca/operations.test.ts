@@ -103,7 +103,7 @@ describe('CA rollover', () => {
     const run = await kyso(['ca', 'rollover'], cliEnv(t.config));
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^dev-issuing-g3 issuing now: .*CN=Kyso Dev Issuing CA G3.*; dev-issuing-g2 keeps answering CRL and OCSP/);
-    await new Promise((resolve) => setTimeout(resolve, 2100)); // the server looks for new CAs every 2 s
+    clock.advance(2100); // the server looks for new CAs every 2 s of its clock
     const issued = await issueTestCertificate(t, await testOrganization(t));
     expect(await issuerOf(t, issued)).toBe(t.kyso.services.authorities.get('dev-issuing-g3').row.id);
   });

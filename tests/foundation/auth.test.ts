@@ -82,3 +82,22 @@ describe('login', () => {
     expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'password' })]));
   });
 });
+
+describe('changing the password while blocked', () => {
+  it('answers 429 with the time actually left of the block as Retry-After', async () => {
+    const admin = await t.adminToken();
+    await t.http().post('/api/v1/users').set('Authorization', `Bearer ${admin}`).send({ username: 'auditor-y', password: 'right-password-2', role: 'auditor' });
+    const login = await t.http().post('/api/v1/auth/login').send({ username: 'auditor-y', password: 'right-password-2' });
+    expect(login.status).toBe(200);
+    const change = (currentPassword: string) =>
+      t.http().post('/api/v1/auth/password').set('Authorization', `Bearer ${login.body.token}`).send({ currentPassword, newPassword: 'mat-khau-moi-2026' });
+    for (let i = 0; i < 5; i++) expect((await change('not-the-password')).status).toBe(403);
+    expect(Number((await change('right-password-2')).headers['retry-after'])).toBe(15 * 60);
+    clock.advance(10 * 60_000);
+    const blocked = await change('right-password-2');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBe(5 * 60);
+    clock.advance(5 * 60_000 + 1000);
+    expect((await change('right-password-2')).status).toBe(204);
+  });
+});

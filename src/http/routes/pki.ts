@@ -43,7 +43,7 @@ export function pkiRoutes(route: RouteDefiner, services: Services): void {
       produces: ['application/pkix-cert'],
     },
     async ({ params, res }) => {
-      const authority = authorities.get(params.name);
+      const authority = await authorities.find(params.name);
       res.type('application/pkix-cert').setHeader('Cache-Control', 'public, max-age=3600');
       res.send(authority.certificateDer);
     },
@@ -59,7 +59,7 @@ export function pkiRoutes(route: RouteDefiner, services: Services): void {
       produces: ['application/x-pem-file'],
     },
     async ({ params, res }) => {
-      const authority = authorities.get(params.name);
+      const authority = await authorities.find(params.name);
       res.type('application/x-pem-file').setHeader('Cache-Control', 'public, max-age=3600');
       res.send(toPem(authority.certificateDer, 'CERTIFICATE'));
     },
