@@ -182,8 +182,12 @@ export function listCertificates(knex: Knex, q: CertificateQuery): Promise<Certi
         'exists (select 1 from unnest(uids) u where u ilike ?)',
         [`%${escape(term)}%`],
       );
-      if (isHexPrefix) w.orWhere('serial', 'like', `${hex.replace(/^0+/, '')}%`).orWhere('fingerprint', 'like', `${hex}%`);
-      else if (/^[0-9a-f]+$/.test(hex)) w.orWhere('serial', hex.replace(/^0+/, ''));
+      // Serials are stored without leading zeros; a prefix of zeros alone names no serial prefix (it matched every one).
+      const serial = hex.replace(/^0+/, '');
+      if (isHexPrefix) {
+        if (serial) w.orWhere('serial', 'like', `${serial}%`);
+        w.orWhere('fingerprint', 'like', `${hex}%`);
+      } else if (/^[0-9a-f]+$/.test(hex)) w.orWhere('serial', serial || '0');
     });
   }
   return query.select('*');

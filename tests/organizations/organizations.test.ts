@@ -54,6 +54,23 @@ describe('organization provinces', () => {
     expect((await create('Bình Dương')).status).toBe(201);
     expect((await create('Hồ Chí Minh')).status).toBe(201);
   });
+
+  it('stores a decomposed (NFD) name as listed, so that lists and statistics find it under its province', async () => {
+    const decomposed = 'Bình Dương'.normalize('NFD');
+    expect(decomposed).not.toBe('Bình Dương');
+    const created = await create(decomposed);
+    expect(created.status).toBe(201);
+    expect(created.body.province).toBe('Bình Dương');
+    const stored = await t.kyso.services.knex('organizations').where({ id: created.body.id }).first('province');
+    expect(stored.province).toBe('Bình Dương');
+    const listed = await t.http().get('/api/v1/organizations').query({ province: 'Bình Dương', limit: 100 }).set(auth(admin));
+    expect(listed.body.items.map((o: { id: string }) => o.id)).toContain(created.body.id);
+
+    const edited = await t.http().patch(`/api/v1/organizations/${created.body.id}`).set(auth(admin)).send({ province: 'Hồ Chí Minh'.normalize('NFD') });
+    expect(edited.status).toBe(200);
+    expect(edited.body.province).toBe('Hồ Chí Minh');
+    expect((await t.kyso.services.knex('organizations').where({ id: created.body.id }).first('province')).province).toBe('Hồ Chí Minh');
+  });
 });
 
 describe('PATCH /api/v1/organizations/:id', () => {
@@ -130,6 +147,8 @@ describe('certificate search', () => {
     expect(await search('Hương')).toContain(huong);
     expect(await search('hướng')).toContain(huong);
     expect(await search('dang van uoc')).toEqual([dang]);
+    // Zeros alone are no serial prefix (serials are stored without leading zeros): they matched every certificate.
+    expect(await search('000000')).not.toContain(huong);
     expect(await search('đặng văn ước')).toEqual([dang]);
     expect(await search('huong')).not.toContain(dang);
     // NFD input (combining marks) folds the same way.
