@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { chainHead, pendingAuditRows, tryLockSequencer, writeChainedStretch } from '../db/audit-repo.js';
+import { chainHead, pendingAuditRows, StretchOutdated, tryLockSequencer, writeChainedStretch } from '../db/audit-repo.js';
 import { hashEvent } from './audit.js';
 import type { AuditKey } from './audit-key.js';
 
@@ -22,10 +22,11 @@ export function checkpointMessage(seq: number, hash: string, at: Date): Buffer {
  * Chains committed audit events in the order it sees them commit, and closes each chained
  * stretch with a checkpoint signed by the audit key.
  *
- * Every process runs one; each pass takes a transaction-scoped advisory lock with
- * `pg_try_advisory_xact_lock`, so one pass at a time chains across processes and instances, and
- * when a process dies mid-pass its transaction and lock go with it and the next pass of any other
- * process carries on (PGlite: one process, the lock is always free). A pass reads every committed
+ * Every process runs one; each pass writes under a transaction-scoped advisory lock taken with
+ * `pg_try_advisory_xact_lock` and only onto the head it read, so one stretch at a time is chained
+ * across processes and instances, and when a process dies mid-pass its transaction and lock go
+ * with it and the next pass of any other process carries on (PGlite: one process, the lock is
+ * always free). A pass reads every committed
  * event that has no place in the chain yet, whatever its `seq`: an event appended earlier but
  * committed later is chained by the first pass that sees it, after the ones chained before its
  * commit. Events that first become visible in the same pass are ordered by `seq`.
@@ -77,33 +78,40 @@ export class AuditSequencer {
   }
 
   /**
-   * One transaction: takes the lock (or returns null when another process holds it), chains up to
-   * STRETCH_LIMIT committed events after the head, and writes their links, the new head and a
-   * signed checkpoint in one statement. Returns how many it chained.
+   * Chains up to STRETCH_LIMIT committed events after the head and closes them with a signed
+   * checkpoint; returns how many it chained, or null when another process holds the lock or moved
+   * the chain meanwhile (nothing written: the next pass reads again). The reading, hashing and
+   * signing happen outside any transaction (style.md habit 3; on PGlite a transaction holds the
+   * one connection every request needs); one short transaction takes the lock and writes the
+   * links, the new head and the checkpoint only if the head is still the one read.
    */
   async pass(): Promise<number | null> {
-    // The key first: renewing it opens its own transaction and reloads the CAs, which inside this
-    // one would wait for ever for PGlite's single connection (and hold the sequencer lock meanwhile).
+    // The key first: renewing it opens its own transaction and reloads the CAs.
     const key = await this.key.current();
-    return this.knex.transaction(async (trx) => {
-      if (!(await tryLockSequencer(trx))) return null;
-      const head = await chainHead(trx);
-      const pending = await pendingAuditRows(trx, STRETCH_LIMIT);
-      // Events chained before checkpoints existed (migration 015) get one at the first pass.
-      if (pending.length === 0 && head.checkpointSeq === head.seq) return 0;
-      let prev = head.hash;
-      let position = head.seq;
-      const links = pending.map((row) => {
-        position += 1;
-        const link = { seq: Number(row.seq), chain_seq: position, prev_hash: prev, hash: hashEvent(row, prev) };
-        prev = link.hash;
-        return link;
-      });
-      const at = this.clock.now();
-      const signature = Buffer.from(await key.signer.sign(checkpointMessage(position, prev, at)));
-      await writeChainedStretch(trx, links, { seq: position, hash: prev, at, signature, ca_id: key.row.id });
-      return pending.length;
+    const head = await chainHead(this.knex);
+    const pending = await pendingAuditRows(this.knex, STRETCH_LIMIT);
+    // Events chained before checkpoints existed (migration 015) get one at the first pass.
+    if (pending.length === 0 && head.checkpointSeq === head.seq) return 0;
+    let prev = head.hash;
+    let position = head.seq;
+    const links = pending.map((row) => {
+      position += 1;
+      const link = { seq: Number(row.seq), chain_seq: position, prev_hash: prev, hash: hashEvent(row, prev) };
+      prev = link.hash;
+      return link;
     });
+    const at = this.clock.now();
+    const signature = Buffer.from(await key.signer.sign(checkpointMessage(position, prev, at)));
+    try {
+      return await this.knex.transaction(async (trx) => {
+        if (!(await tryLockSequencer(trx))) return null;
+        await writeChainedStretch(trx, head, links, { seq: position, hash: prev, at, signature, ca_id: key.row.id });
+        return pending.length;
+      });
+    } catch (err) {
+      if (err instanceof StretchOutdated) return null;
+      throw err;
+    }
   }
 
   private schedule(): void {

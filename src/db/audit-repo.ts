@@ -48,9 +48,9 @@ export async function tryLockSequencer(trx: Knex.Transaction): Promise<boolean> 
   return Boolean((result.rows as Array<{ locked: boolean }>)[0]!.locked);
 }
 
-/** The chain's head and the position of the last checkpoint (read while holding the sequencer's lock). */
-export async function chainHead(trx: Knex.Transaction): Promise<{ seq: number; hash: string; checkpointSeq: number }> {
-  const result = await trx.raw(
+/** The chain's head and the position of the last checkpoint. */
+export async function chainHead(knex: Knex): Promise<{ seq: number; hash: string; checkpointSeq: number }> {
+  const result = await knex.raw(
     'select h.seq, h.hash, coalesce((select max(seq) from audit_checkpoints), 0) as checkpoint_seq from audit_head h where h.id = 1',
   );
   const row = (result.rows as Array<{ seq: string | number; hash: string; checkpoint_seq: string | number }>)[0]!;
@@ -58,16 +58,22 @@ export async function chainHead(trx: Knex.Transaction): Promise<{ seq: number; h
 }
 
 /** Committed events not chained yet, oldest append first. */
-export function pendingAuditRows(trx: Knex.Transaction, limit: number): Promise<AuditRow[]> {
-  return trx<AuditRow>('audit_events').whereNull('chain_seq').orderBy('seq').limit(limit).select('*');
+export function pendingAuditRows(knex: Knex, limit: number): Promise<AuditRow[]> {
+  return knex<AuditRow>('audit_events').whereNull('chain_seq').orderBy('seq').limit(limit).select('*');
 }
+
+/** The chain moved, or its events were chained, since a stretch was read: nothing of it was written. */
+export class StretchOutdated extends Error {}
 
 /**
  * Writes a chained stretch in one statement: each event's chain fields, the head, and the
- * signed checkpoint that closes the stretch.
+ * signed checkpoint that closes the stretch — only if the head is still `from` and every event
+ * is still unchained; otherwise throws StretchOutdated, and the transaction must roll back (the
+ * statement's other updates ran).
  */
 export async function writeChainedStretch(
   trx: Knex.Transaction,
+  from: { seq: number; hash: string },
   links: ReadonlyArray<{ seq: number; chain_seq: number; prev_hash: string; hash: string }>,
   checkpoint: Omit<CheckpointRow, 'certificate'>,
 ): Promise<void> {
@@ -78,7 +84,7 @@ export async function writeChainedStretch(
        where e.seq = v.seq and e.chain_seq is null
        returning 1
      ), head as (
-       update audit_head set seq = ?, hash = ? where id = 1 returning 1
+       update audit_head set seq = ?, hash = ? where id = 1 and seq = ? and hash = ? returning 1
      )
      insert into audit_checkpoints (seq, hash, at, signature, ca_id)
      select ?, ?, ?, ?, ? where (select count(*) from chained) = ? and (select count(*) from head) = 1
@@ -87,6 +93,8 @@ export async function writeChainedStretch(
       JSON.stringify(links),
       checkpoint.seq,
       checkpoint.hash,
+      from.seq,
+      from.hash,
       checkpoint.seq,
       checkpoint.hash,
       checkpoint.at,
@@ -96,8 +104,7 @@ export async function writeChainedStretch(
     ],
   );
   if ((result.rows as unknown[]).length !== 1) {
-    // Only the lock holder chains, so this means the rows changed under it: write nothing.
-    throw new Error(`audit stretch ending at ${checkpoint.seq} did not chain every event; rolled back`);
+    throw new StretchOutdated(`audit stretch ending at ${checkpoint.seq} was read before the chain moved`);
   }
 }
 

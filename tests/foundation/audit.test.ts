@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hashEvent, recordAudit } from '../../src/audit/audit.js';
-import type { AuditRow } from '../../src/db/audit-repo.js';
+import { chainHead, pendingAuditRows, StretchOutdated, writeChainedStretch, type AuditRow } from '../../src/db/audit-repo.js';
 import { seedTenant, startTestKyso, type TestKyso } from '../support/kyso.js';
 
 let t: TestKyso;
@@ -78,6 +78,28 @@ describe('audit trail', () => {
     expect(after.body).toMatchObject({ ok: true, pending: 0 });
     expect(after.body.checkpoints).toBeGreaterThanOrEqual(1);
     expect(after.body.checked).toBeGreaterThanOrEqual(8);
+  });
+
+  it('writes nothing of a stretch read before the chain moved (two sequencers racing), and chains it on the next pass', async () => {
+    const { knex, clock, auditSequencer } = t.kyso.services;
+    await auditSequencer.stop();
+    await auditSequencer.drain();
+    await knex.transaction((trx) => recordAudit(trx, clock, { principal: null, ip: null }, { action: 'test.race' }));
+    const head = await chainHead(knex);
+    const [row] = await pendingAuditRows(knex, 10);
+    const link = { seq: Number(row!.seq), chain_seq: head.seq + 1, prev_hash: head.hash, hash: hashEvent(row!, head.hash) };
+    // Another sequencer chains the event first; this one then writes what it read before.
+    expect(await auditSequencer.pass()).toBe(1);
+    const checkpoints = await knex('audit_checkpoints').count({ n: '*' }).first();
+    const caId = (await t.kyso.services.auditKey.current()).row.id;
+    const stale = knex.transaction((trx) =>
+      writeChainedStretch(trx, head, [link], { seq: head.seq + 1, hash: link.hash, at: new Date(), signature: Buffer.from('x'), ca_id: caId }),
+    );
+    await expect(stale).rejects.toBeInstanceOf(StretchOutdated);
+    expect(await knex('audit_checkpoints').count({ n: '*' }).first()).toEqual(checkpoints);
+    const verified = await t.http().get('/api/v1/audit/verify').set('Authorization', `Bearer ${admin}`);
+    expect(verified.body).toMatchObject({ ok: true, pending: 0 });
+    auditSequencer.start();
   });
 
   it('stays ok while writers append concurrently', async () => {
