@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit.js';
 import type { Authority, CertificateAuthorities } from '../ca/authorities.js';
+import { createOnce } from '../ca/create-once.js';
 import { issueServiceCertificate } from '../ca/service-certificate.js';
 import type { Clock } from '../clock.js';
 import type { KeyVault, ServiceKeyMaker } from '../keys/vault.js';
@@ -81,35 +82,46 @@ export class OcspResponders {
   }
 
   private async issueMissing(): Promise<void> {
-    const changed = await this.vault.withNewServiceKeys((generate) =>
-      this.knex.transaction(async (trx) => {
-        // Instances starting together must not both issue responders.
-        await trx.raw('select pg_advisory_xact_lock(7215003)');
-        const now = this.clock.now();
-        const rows = await listCas(trx);
-        const current = (caId: string) =>
-          rows.some((r) => r.kind === 'ocsp' && r.parent_id === caId && r.not_after.getTime() - RENEW_BEFORE_MS > now.getTime());
-        const needing = this.authorities.all().filter((a) => (a.kind === 'root' || a.kind === 'issuing') && a.hasKey && !current(a.row.id));
-        const created = await Promise.all(needing.map((ca) => this.issueResponder(ca, now, generate)));
-        // Another instance may have issued them: then only this instance's copy of the CAs is behind.
-        const loaded = new Set(this.authorities.all().map((a) => a.row.id));
-        if (created.length === 0) return rows.some((r) => r.kind === 'ocsp' && !loaded.has(r.id));
-        await insertCas(trx, created);
-        await recordAudit(
-          trx,
-          this.clock,
-          { principal: null, ip: null },
-          created.map((row) => ({
-            action: 'ocsp-responder.create',
-            target: { type: 'ca', id: row.name },
-            details: { subject: row.subject_dn, serial: row.serial, notAfter: row.not_after },
-          })),
-        );
-        return true;
-      }),
-    );
-    if (changed) await this.authorities.load();
+    // A round is dropped when another instance issued some of the same responders meanwhile
+    // (createOnce: made outside any transaction, stored under the lock); the second looks again.
+    for (let round = 0; round < 2; round++) {
+      let needing: Authority[] | undefined;
+      const { created } = await createOnce({ knex: this.knex, vault: this.vault }, 7215003, {
+        find: async (db) => {
+          const missing = await this.missingResponders(db);
+          needing ??= missing;
+          const unchanged = missing.length === needing.length && missing.every((ca, i) => ca === needing![i]);
+          return missing.length > 0 && unchanged ? undefined : true;
+        },
+        make: (generate) => Promise.all(needing!.map((ca) => this.issueResponder(ca, this.clock.now(), generate))),
+        store: async (trx, rows) => {
+          await insertCas(trx, rows);
+          await recordAudit(
+            trx,
+            this.clock,
+            { principal: null, ip: null },
+            rows.map((row) => ({
+              action: 'ocsp-responder.create',
+              target: { type: 'ca', id: row.name },
+              details: { subject: row.subject_dn, serial: row.serial, notAfter: row.not_after.toISOString() },
+            })),
+          );
+          return true;
+        },
+      });
+      // Loads what this instance or another one stored since the CAs were loaded.
+      await this.authorities.refresh(this.knex, 0);
+      if (created || (await this.missingResponders(this.knex)).length === 0) break;
+    }
     this.index();
+  }
+
+  /** The CAs with a key and no responder certificate current for RENEW_BEFORE_MS yet, as `db` has them. */
+  private async missingResponders(db: Knex): Promise<Authority[]> {
+    const now = this.clock.now().getTime();
+    const rows = await listCas(db);
+    const current = (caId: string) => rows.some((r) => r.kind === 'ocsp' && r.parent_id === caId && r.not_after.getTime() - RENEW_BEFORE_MS > now);
+    return this.authorities.all().filter((a) => (a.kind === 'root' || a.kind === 'issuing') && a.hasKey && !current(a.row.id));
   }
 
   private issueResponder(ca: Authority, now: Date, generate: ServiceKeyMaker) {
