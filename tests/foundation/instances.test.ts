@@ -66,14 +66,17 @@ describe.skipIf(!process.env.DATABASE_URL)('the audit sequencer across three pro
       }
     });
 
-    // Catch a process in the middle of a pass: paused while its backend holds the sequencer's lock.
+    // Catch a process in the middle of a pass: a pass holds the sequencer's lock only while it writes
+    // a stretch, so watch the lock, pause the process whose connection holds it, and keep it paused
+    // only if its connection still holds the lock once it stopped.
     let victim: KysoProcess | undefined;
-    for (let attempt = 0; attempt < 90 && !victim; attempt++) {
-      const p = cluster.processes[attempt % 3]!;
-      p.pause();
-      await sleep(150);
+    for (const watchUntil = Date.now() + 90_000; !victim && Date.now() < watchUntil; ) {
       const holder = await lockHolderPort(db);
-      if (holder !== undefined && clientPorts(p.child.pid!).has(holder)) victim = p;
+      const p = holder === undefined ? undefined : cluster.processes.find((q) => clientPorts(q.child.pid!).has(holder));
+      if (!p) continue;
+      p.pause();
+      await sleep(100);
+      if ((await lockHolderPort(db)) === holder) victim = p;
       else p.resume();
     }
     expect(victim, 'no process was caught holding the sequencer lock').toBeDefined();
