@@ -3,6 +3,7 @@
 import type { ButtonHTMLAttributes, ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import { organizationOptions, type Organization } from './data';
 import { has, t, type Key } from './i18n';
 import { useLocation } from './router';
 
@@ -533,6 +534,22 @@ export function Loaded<T>(props: { state: { data: T | undefined; error: unknown;
   if (props.state.error) return <ErrorNotice error={props.state.error} focus={false} />;
   if (props.state.data === undefined) return <Loading />;
   return <>{props.children(props.state.data)}</>;
+}
+
+/** The required choice of an organization, once the list has loaded. */
+export function OrganizationField(props: {
+  orgs: { data: Organization[] | undefined; error: unknown; loading: boolean };
+  value: string;
+  onChange: (id: string) => void;
+  error?: string | undefined;
+}): JSX.Element {
+  return (
+    <Loaded state={props.orgs}>
+      {(list) => (
+        <SelectField label={t('field.organization')} required value={props.value} onChange={props.onChange} error={props.error} options={organizationOptions(list)} />
+      )}
+    </Loaded>
+  );
 }
 
 /** The spinner and its announced text while something loads (`text` defaults to "loading"). */

@@ -2,11 +2,11 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, currentUser, download, isStaff } from '../api';
 import { checkPin, checkUids, splitUids } from '../checks';
-import { allPages, organizationOptions, organizations, orgName } from '../data';
+import { allPages, organizations, orgName } from '../data';
 import { formatDate, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
 import { Link } from '../router';
-import { Button, DataTable, ErrorNotice, ErrorWords, Facts, FileField, Loaded, Notice, Page, Progress, SelectField, TextField, errorText, fieldErrors, useConfirm, useLoad , useAction, tData } from '../ui';
+import { Button, DataTable, ErrorNotice, ErrorWords, Facts, FileField, OrganizationField, Loaded, Notice, Page, Progress, SelectField, TextField, errorText, fieldErrors, useConfirm, useLoad , useAction, tData } from '../ui';
 import type { SigningAccount } from './sign';
 
 /** Signing accounts: staff open one or many and unlock them; a signer sees its own. */
@@ -144,9 +144,8 @@ function NewAccountForm(props: { onCreated: (serial: string) => void }): JSX.Ele
         {(list) =>
           organizational ? (
             <>
-              <SelectField
-                label={t('field.organization')}
-                required
+              <OrganizationField
+                orgs={orgs}
                 value={organizationId}
                 onChange={(v) => {
                   setOrganizationId(v);
@@ -155,7 +154,6 @@ function NewAccountForm(props: { onCreated: (serial: string) => void }): JSX.Ele
                   if (name && !commonName) setCommonName(name);
                 }}
                 error={tried && !organizationId ? t('check.required') : server.organizationId}
-                options={organizationOptions(orgs.data ?? [])}
               />
               <fieldset class="field" aria-describedby="delegates-hint">
                 <legend>

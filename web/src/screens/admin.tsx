@@ -2,11 +2,11 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { checkCertificatePem, checkUsername } from '../checks';
-import { allPages, organizationOptions, organizations, orgName, provinceList, sectorList, sectorName, type Organization, type Province } from '../data';
+import { allPages, organizations, orgName, provinceList, sectorList, sectorName, type Organization, type Province } from '../data';
 import { formatDate, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
-import { Button, DataTable, ErrorNotice, Facts, Loaded, Notice, Page, SelectField, TextArea, TextField, fieldErrors, useConfirm, useLoad , useAction, tData } from '../ui';
+import { Button, DataTable, ErrorNotice, Facts, OrganizationField, Loaded, Notice, Page, SelectField, TextArea, TextField, fieldErrors, useConfirm, useLoad , useAction, tData } from '../ui';
 
 interface UserView {
   id: string;
@@ -208,18 +208,12 @@ export function UserListScreen(): JSX.Element {
         <TextField label={t('field.fullName')} value={fullName} onInput={setFullName} maxLength={200} />
         <SelectField label={t('field.role')} value={role} onChange={setRole} options={ROLES.map((r) => ({ value: r, label: label('role', r) }))} />
         {needsOrg ? (
-          <Loaded state={orgs}>
-            {(list) => (
-              <SelectField
-                label={t('field.organization')}
-                required
-                value={organizationId}
-                onChange={setOrganizationId}
-                error={server.organizationId ?? (tried && !organizationId ? t('check.required') : undefined)}
-                options={organizationOptions(list)}
-              />
-            )}
-          </Loaded>
+          <OrganizationField
+            orgs={orgs}
+            value={organizationId}
+            onChange={setOrganizationId}
+            error={server.organizationId ?? (tried && !organizationId ? t('check.required') : undefined)}
+          />
         ) : null}
         <TextField label={t('field.password')} hint={t('password.rules')} type="password" autoComplete="new-password" required value={password} onInput={setPassword} error={server.password ?? (tried && password.length < 12 ? t('password.tooShort') : undefined)} />
         <Button kind="primary" type="submit" busy={busy}>

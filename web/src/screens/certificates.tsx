@@ -1,11 +1,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiError, currentUser, download, isStaff, saveBlob, request } from '../api';
-import { organizationOptions, organizations, orgName, sectorName } from '../data';
+import { organizations, orgName, sectorName } from '../data';
 import { formatDate, formatDateTime, label, t } from '../i18n';
 import { msg, type Msg } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
-import { Button, DataTable, ErrorNotice, Facts, FileField, Loaded, Notice, Page, SelectField, TextField, errorText, fieldErrors, useConfirm, useLoad, valueOf , useAction, tData } from '../ui';
+import { Button, DataTable, ErrorNotice, Facts, OrganizationField, FileField, Loaded, Notice, Page, SelectField, TextField, errorText, fieldErrors, useConfirm, useLoad, valueOf , useAction, tData } from '../ui';
 import { SubjectFields, emptySubject, subjectBody } from './requests';
 import { checkCsr } from '../checks';
 
@@ -365,18 +365,7 @@ export function ImportScreen(): JSX.Element {
         <FileField label={t('common.files')} multiple accept=".pem,.cer,.crt,.der" required onFiles={setFiles} error={tried && !files.length ? t('check.file') : undefined} />
         <SelectField label={t('field.holder')} value={holder} onChange={setHolder} options={['individual', 'organization'].map((h) => ({ value: h, label: label('holder', h) }))} />
         <SelectField label={t('field.medium')} value={medium} onChange={setMedium} options={['token', 'sim', 'file', 'remote'].map((m) => ({ value: m, label: label('medium', m) }))} />
-        <Loaded state={orgs}>
-          {(list) => (
-            <SelectField
-              label={t('field.organization')}
-              required
-              value={organizationId}
-              onChange={setOrganizationId}
-              error={tried && !organizationId ? t('check.required') : undefined}
-              options={organizationOptions(list)}
-            />
-          )}
-        </Loaded>
+        <OrganizationField orgs={orgs} value={organizationId} onChange={setOrganizationId} error={tried && !organizationId ? t('check.required') : undefined} />
         <Button kind="primary" type="submit" busy={busy}>
           {t('certs.importSubmit')}
         </Button>

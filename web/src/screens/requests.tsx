@@ -2,11 +2,11 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiError, currentUser, isStaff, saveBlob } from '../api';
 import { checkCsr, checkEmail, checkLength, checkMsisdn, checkUids, splitUids } from '../checks';
-import { organizationOptions, organizations, orgName, ownOrganizationId } from '../data';
+import { organizations, orgName, ownOrganizationId } from '../data';
 import { formatDate, formatDateTime, label, t } from '../i18n';
 import { msg, msgOf, type Msg } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
-import { Button, DataTable, ErrorNotice, Facts, FileField, Loaded, Notice, Page, ReasonText, SelectField, TextArea, TextField, errorText, fieldErrors, useConfirm, useLoad, valueOf , useAction, tData } from '../ui';
+import { Button, DataTable, ErrorNotice, Facts, OrganizationField, FileField, Loaded, Notice, Page, ReasonText, SelectField, TextArea, TextField, errorText, fieldErrors, useConfirm, useLoad, valueOf , useAction, tData } from '../ui';
 
 /** A certificate request as the API answers it. */
 export interface CertificateRequest {
@@ -275,18 +275,12 @@ export function NewRequestScreen(): JSX.Element {
           <SelectField label={t('field.holder')} value={holder} onChange={(v) => setHolder(v as typeof holder)} options={options('holder', ['individual', 'organization'], false)} />
           <SelectField label={t('field.medium')} value={medium} onChange={(v) => setMedium(v as typeof medium)} options={options('medium', ['token', 'sim', 'file'], false)} />
           {staff ? (
-            <Loaded state={orgs}>
-              {(list) => (
-                <SelectField
-                  label={t('field.organization')}
-                  required
-                  value={organizationId}
-                  onChange={setOrganizationId}
-                  error={tried && !organizationId ? t('check.required') : server.organizationId}
-                  options={organizationOptions(list)}
-                />
-              )}
-            </Loaded>
+            <OrganizationField
+              orgs={orgs}
+              value={organizationId}
+              onChange={setOrganizationId}
+              error={tried && !organizationId ? t('check.required') : server.organizationId}
+            />
           ) : null}
         </fieldset>
         <fieldset>
